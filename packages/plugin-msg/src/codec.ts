@@ -1,0 +1,256 @@
+/**
+ * Encode and decode PLUGIN_MSG byte-for-byte as the C RDK-B DHCP Manager lays it out.
+ * All offsets come from layout.ts. Integers are little-endian (host order on every target
+ * RDK-B ships on); strings are latin1 so that every byte round-trips.
+ */
+import {
+  Abi, AbiLayout, FieldSpec, LAYOUTS, OUTER_IFNAME, OUTER_VERSION_OFFSET, V4_FIELDS,
+  V6_FIELDS, WIRE_VERSION, abiForSize,
+} from './layout';
+import { PluginMsgDecodeError, PluginMsgEncodeError } from './errors';
+import { DecodedMsg, PluginMsg, emptyV4Lease, emptyV6Lease } from './types';
+
+type Obj = Record<string, unknown>;
+
+/** A field with its path split once, so the hot path does no string work. */
+interface Compiled extends FieldSpec {
+  readonly parent: string | undefined;
+  readonly leaf: string;
+  /** Longest string the field can hold: full width for `text`, one less for a terminator. */
+  readonly maxLen: number;
+}
+
+function compile(fields: readonly FieldSpec[]): readonly Compiled[] {
+  return fields.map((f) => {
+    const dot = f.name.indexOf('.');
+    return {
+      ...f,
+      parent: dot < 0 ? undefined : f.name.slice(0, dot),
+      leaf: dot < 0 ? f.name : f.name.slice(dot + 1),
+      maxLen: f.policy === 'text' ? f.size : f.size - 1,
+    };
+  });
+}
+
+const V4 = compile(V4_FIELDS);
+const V6 = compile(V6_FIELDS);
+const OUTER = compile([OUTER_IFNAME])[0]!;
+
+/** Byte ranges [start, end) of one message that no field covers and that must be zero. */
+function gapsFor(layout: AbiLayout, fields: readonly FieldSpec[]): Array<[number, number]> {
+  const covered = new Uint8Array(layout.size);
+  covered.fill(1, 0, OUTER_VERSION_OFFSET + 4);
+  for (const f of fields) covered.fill(1, layout.unionOffset + f.offset, layout.unionOffset + f.offset + f.size);
+  const gaps: Array<[number, number]> = [];
+  for (let p = 0; p < layout.size;) {
+    if (covered[p]) { p++; continue; }
+    const start = p;
+    while (p < layout.size && !covered[p]) p++;
+    gaps.push([start, p]);
+  }
+  return gaps;
+}
+
+const GAPS: Record<Abi, { 4: Array<[number, number]>; 6: Array<[number, number]> }> = {
+  lp64: { 4: gapsFor(LAYOUTS.lp64, V4_FIELDS), 6: gapsFor(LAYOUTS.lp64, V6_FIELDS) },
+  ilp32: { 4: gapsFor(LAYOUTS.ilp32, V4_FIELDS), 6: gapsFor(LAYOUTS.ilp32, V6_FIELDS) },
+};
+
+/** sizeof(PLUGIN_MSG) for an ABI. */
+export function encodingLength(abi: Abi = 'lp64'): number {
+  const layout = LAYOUTS[abi];
+  if (!layout) throw new PluginMsgEncodeError('BAD_ABI', `unknown ABI: ${String(abi)}`);
+  return layout.size;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function readString(buf: Buffer, start: number, f: Compiled, path: string, truncated: string[]): string {
+  const end = start + f.size;
+  let nul = start;
+  while (nul < end && buf[nul] !== 0) nul++;
+  if (nul === end) {
+    if (f.policy !== 'text') {
+      throw new PluginMsgDecodeError('UNTERMINATED_STRING', `${path} fills its ${f.size} bytes with no terminator`, path);
+    }
+    truncated.push(path);
+  }
+  return buf.toString('latin1', start, nul);
+}
+
+function readFields(buf: Buffer, base: number, fields: readonly Compiled[], target: Obj, prefix: string, truncated: string[]): void {
+  for (const f of fields) {
+    const at = base + f.offset;
+    const obj = f.parent === undefined ? target : (target[f.parent] as Obj);
+    switch (f.type) {
+      case 'bool': {
+        const v = buf[at]!;
+        if (v > 1) throw new PluginMsgDecodeError('BAD_BOOL', `${prefix}${f.name} is ${v}, not 0 or 1`, prefix + f.name);
+        obj[f.leaf] = v === 1;
+        break;
+      }
+      case 'u32': obj[f.leaf] = buf.readUInt32LE(at); break;
+      case 'i32': obj[f.leaf] = buf.readInt32LE(at); break;
+      case 'str': obj[f.leaf] = readString(buf, at, f, prefix + f.name, truncated); break;
+    }
+  }
+}
+
+function checkGaps(buf: Buffer, base: number, gaps: Array<[number, number]>): void {
+  for (const [start, end] of gaps) {
+    for (let p = base + start; p < base + end; p++) {
+      if (buf[p] !== 0) {
+        throw new PluginMsgDecodeError('NONZERO_PADDING', `byte ${p - base} is 0x${buf[p]!.toString(16)}; padding, unused union bytes and next must be zero`);
+      }
+    }
+  }
+}
+
+/**
+ * Decode one PLUGIN_MSG starting at `offset`.
+ * - `abi: 'auto'`: the bytes from `offset` to the end must be exactly one message; their count
+ *   (1464 or 1456) picks the ABI.
+ * - a named ABI: one message of that ABI's size at `offset`; bytes after it are not read.
+ * Throws only PluginMsgDecodeError, whatever the input.
+ */
+export function decode(input: Uint8Array, offset = 0, abi: Abi | 'auto' = 'auto'): DecodedMsg {
+  if (!(input instanceof Uint8Array)) throw new PluginMsgDecodeError('SHORT_BUFFER', 'input is not a byte buffer');
+  const available = input.byteLength - offset;
+  if (!Number.isInteger(offset) || offset < 0 || available < 0) {
+    throw new PluginMsgDecodeError('SHORT_BUFFER', `offset ${offset} is outside a ${input.byteLength}-byte buffer`);
+  }
+  let which: Abi;
+  if (abi === 'auto') {
+    const found = abiForSize(available);
+    if (!found) throw new PluginMsgDecodeError('BAD_SIZE', `${available} bytes; expected 1464 (LP64) or 1456 (ILP32)`);
+    which = found;
+  } else {
+    const layout = LAYOUTS[abi];
+    if (!layout) throw new PluginMsgDecodeError('BAD_SIZE', `unknown ABI: ${String(abi)}`);
+    if (available < layout.size) throw new PluginMsgDecodeError('SHORT_BUFFER', `${available} bytes; ${abi} needs ${layout.size}`);
+    which = abi;
+  }
+  return decodeAt(asBuffer(input), offset, which);
+}
+
+/**
+ * Decode a whole received frame: its length must be exactly one message of an accepted ABI.
+ * This is what a receiver uses, so that a frame with trailing bytes is never half-read.
+ */
+export function decodeFrame(frame: Uint8Array, accept: Abi | 'auto' = 'auto'): DecodedMsg {
+  if (accept !== 'auto' && frame.byteLength !== LAYOUTS[accept]?.size) {
+    throw new PluginMsgDecodeError('BAD_SIZE', `${frame.byteLength} bytes; ${accept} messages are ${LAYOUTS[accept]?.size}`);
+  }
+  return decode(frame, 0, accept);
+}
+
+function decodeAt(buf: Buffer, offset: number, abi: Abi): DecodedMsg {
+  const layout = LAYOUTS[abi];
+  const wire = buf.readUInt32LE(offset + OUTER_VERSION_OFFSET);
+  if (wire !== WIRE_VERSION.v4 && wire !== WIRE_VERSION.v6) {
+    throw new PluginMsgDecodeError('BAD_VERSION', `bad version: ${wire}`);
+  }
+  const version = wire === WIRE_VERSION.v4 ? 4 : 6;
+  checkGaps(buf, offset, GAPS[abi][version]);
+  const truncated: string[] = [];
+  const ifname = readString(buf, offset + OUTER.offset, OUTER, 'ifname', truncated);
+  const base = offset + layout.unionOffset;
+  let msg: PluginMsg;
+  if (version === 4) {
+    const lease = emptyV4Lease();
+    readFields(buf, base, V4, lease as unknown as Obj, 'dhcpv4.', truncated);
+    msg = { version: 4, ifname, dhcpv4: lease };
+  } else {
+    const lease = emptyV6Lease();
+    readFields(buf, base, V6, lease as unknown as Obj, 'dhcpv6.', truncated);
+    msg = { version: 6, ifname, dhcpv6: lease };
+  }
+  return { msg, abi, truncated };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+function writeString(buf: Buffer, at: number, f: Compiled, value: unknown, path: string): void {
+  if (typeof value !== 'string') throw new PluginMsgEncodeError('BAD_STRING', `${path} is not a string`, path);
+  if (value.length > f.maxLen) {
+    throw new PluginMsgEncodeError('STRING_TOO_LONG', `${path} is ${value.length} bytes; ${f.cName} holds ${f.maxLen}`, path);
+  }
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 0 || c > 0xff) {
+      throw new PluginMsgEncodeError('BAD_STRING', `${path} has character U+${c.toString(16).padStart(4, '0')} at ${k}; only bytes 1-255 fit a C string`, path);
+    }
+  }
+  buf.write(value, at, value.length, 'latin1');
+}
+
+function writeFields(buf: Buffer, base: number, fields: readonly Compiled[], source: Obj, prefix: string): void {
+  if (source === null || typeof source !== 'object') {
+    throw new PluginMsgEncodeError('MISSING_FIELD', `${prefix.slice(0, -1)} is missing`, prefix.slice(0, -1));
+  }
+  for (const f of fields) {
+    const path = prefix + f.name;
+    const obj = f.parent === undefined ? source : (source[f.parent] as Obj | undefined);
+    if (obj === undefined || obj === null || typeof obj !== 'object') {
+      throw new PluginMsgEncodeError('MISSING_FIELD', `${prefix}${f.parent ?? f.name} is missing`, path);
+    }
+    const v = obj[f.leaf];
+    const at = base + f.offset;
+    switch (f.type) {
+      case 'bool': buf[at] = v ? 1 : 0; break;
+      case 'u32':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+          throw new PluginMsgEncodeError('BAD_INTEGER', `${path} is ${String(v)}; expected an integer 0..4294967295`, path);
+        }
+        buf.writeUInt32LE(v, at);
+        break;
+      case 'i32':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+          throw new PluginMsgEncodeError('BAD_INTEGER', `${path} is ${String(v)}; expected an integer -2147483648..2147483647`, path);
+        }
+        buf.writeInt32LE(v, at);
+        break;
+      case 'str': writeString(buf, at, f, v, path); break;
+    }
+  }
+}
+
+export interface EncodeOptions {
+  /** Layout to produce; default LP64 (x86_64/aarch64). */
+  abi?: Abi;
+  /** Write into this buffer instead of a new one. */
+  buf?: Buffer;
+  offset?: number;
+}
+
+/**
+ * Encode a message. Every byte not covered by a field (padding, unused union bytes, `next`) is
+ * written as zero. A value that does not fit is an error, never silently cut.
+ */
+export function encode(msg: PluginMsg, opts: EncodeOptions = {}): Buffer {
+  const abi = opts.abi ?? 'lp64';
+  const layout = LAYOUTS[abi];
+  if (!layout) throw new PluginMsgEncodeError('BAD_ABI', `unknown ABI: ${String(abi)}`);
+  const offset = opts.offset ?? 0;
+  const buf = opts.buf ?? Buffer.allocUnsafe(layout.size);
+  if (!Number.isInteger(offset) || offset < 0 || buf.length - offset < layout.size) {
+    throw new PluginMsgEncodeError('SHORT_BUFFER', `${buf.length}-byte buffer at offset ${offset} cannot hold ${layout.size} bytes`);
+  }
+  buf.fill(0, offset, offset + layout.size);
+  if (msg.version !== 4 && msg.version !== 6) {
+    throw new PluginMsgEncodeError('BAD_VERSION', `version ${String((msg as { version: unknown }).version)}; expected 4 or 6`);
+  }
+  writeString(buf, offset + OUTER.offset, OUTER, msg.ifname, 'ifname');
+  buf.writeUInt32LE(msg.version === 4 ? WIRE_VERSION.v4 : WIRE_VERSION.v6, offset + OUTER_VERSION_OFFSET);
+  const base = offset + layout.unionOffset;
+  if (msg.version === 4) writeFields(buf, base, V4, msg.dhcpv4 as unknown as Obj, 'dhcpv4.');
+  else writeFields(buf, base, V6, msg.dhcpv6 as unknown as Obj, 'dhcpv6.');
+  return buf;
+}
+

@@ -1,0 +1,176 @@
+/**
+ * nanomsg transport helpers, written around the npm package's pitfalls (see docs/wire-format.md):
+ * - `send()` only queues in JS; the bytes reach libnanomsg when the socket polls writable, and
+ *   `close()` drops whatever is still queued. Short-lived senders must wait for the queue to drain.
+ * - `close()` twice, or `send()` after `close()`, can abort the process: every socket here is
+ *   closed exactly once through `closeOnce`.
+ * - Errors arrive as 'error' events and crash the process with no listener: every socket gets one.
+ * - Frames above `rcvmaxsize` are dropped by libnanomsg without a trace: receivers set it
+ *   explicitly, larger than any frame they accept, so oversized frames reach the validator and
+ *   are counted.
+ */
+import * as nano from 'nanomsg';
+
+type Sock = nano.Socket;
+
+export type ErrorSink = (err: Error) => void;
+
+/** Default receive limit: far above any valid frame so that bad sizes are seen and counted. */
+export const DEFAULT_RCVMAXSIZE = 16 * 1024 * 1024;
+
+function open(type: nano.SocketType, onError: ErrorSink | undefined, opts: nano.SocketOptions = {}): Sock {
+  const sock = nano.socket(type, opts);
+  sock.on('error', (err: Error) => (onError ? onError(err) : undefined));
+  return sock;
+}
+
+function closeOnce(sock: Sock): void {
+  if (sock.closed) return;
+  try {
+    sock.close();
+  } catch {
+    // The wrapper can throw on a socket whose endpoint failed; it is closed either way.
+  }
+}
+
+/** A bind/connect failure is reported by the wrapper as an 'error' event and a null return. */
+function attach(sock: Sock, how: 'bind' | 'connect', addr: string): void {
+  let failure: Error | undefined;
+  const grab = (err: Error): void => { failure = err; };
+  sock.once('error', grab);
+  const eid = how === 'bind' ? sock.bind(addr) : sock.connect(addr);
+  sock.removeListener('error', grab);
+  if (eid === null || eid === undefined || (typeof eid === 'number' && eid < 0) || failure) {
+    closeOnce(sock);
+    throw new Error(`cannot ${how} ${addr}: ${failure?.message ?? 'nanomsg refused the address'}`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Wait until the wrapper's JS queue has handed every message to libnanomsg, then close.
+ * Resolves true when drained, false when `timeoutMs` passed first (the message may be lost).
+ */
+async function drainThenClose(sock: Sock, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 0;
+  while (sock.queue.length > 0 && Date.now() < deadline) {
+    await sleep(wait);
+    wait = Math.min(wait + 1, 5);
+  }
+  const drained = sock.queue.length === 0;
+  // libnanomsg hands the frame to its worker thread asynchronously after nn_send returns and has
+  // no working linger; a short grace lets the worker write it to the kernel before nn_close.
+  if (drained) await sleep(2);
+  closeOnce(sock);
+  return drained;
+}
+
+/**
+ * Legacy fire-and-forget send (the C plugins' PUSH): connect, send one message, and return only
+ * after libnanomsg took it, or `false` when nobody took it within `timeoutMs`.
+ */
+export async function pushOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<boolean> {
+  let error: Error | undefined;
+  const sock = open('push', (err) => { error = err; });
+  attach(sock, 'connect', addr);
+  sock.send(payload);
+  const drained = await drainThenClose(sock, timeoutMs);
+  return drained && !error;
+}
+
+export type RequestResult =
+  | { ok: true; reply: Buffer }
+  | { ok: false; reason: 'timeout' | 'error'; error?: Error };
+
+/** One REQ/REP round trip with a bounded wait. The socket is always closed once. */
+export function requestOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<RequestResult> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: RequestResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      // Close after this tick: closing inside the wrapper's own data callback is not safe.
+      setImmediate(() => closeOnce(sock));
+      resolve(r);
+    };
+    const sock = open('req', (err) => finish({ ok: false, reason: 'error', error: err }));
+    const timer = setTimeout(() => finish({ ok: false, reason: 'timeout' }), timeoutMs);
+    sock.on('data', (reply: Buffer) => finish({ ok: true, reply }));
+    try {
+      attach(sock, 'connect', addr);
+    } catch (err) {
+      finish({ ok: false, reason: 'error', error: err as Error });
+      return;
+    }
+    sock.send(payload);
+  });
+}
+
+export interface Receiver {
+  close(): void;
+}
+
+export interface PullOptions {
+  rcvmaxsize?: number;
+  onError?: ErrorSink;
+}
+
+/** Bind a PULL socket; `onFrame` runs for each frame, in arrival order. */
+export function bindPull(addr: string, onFrame: (frame: Buffer) => void, opts: PullOptions = {}): Receiver {
+  const sock = open('pull', opts.onError);
+  sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
+  attach(sock, 'bind', addr);
+  sock.on('data', onFrame);
+  return { close: () => closeOnce(sock) };
+}
+
+/**
+ * Bind a REP socket. Requests are answered one at a time, in order (the wrapper stops polling
+ * for the next request until the reply is sent), so `handle` must always produce a reply; a
+ * thrown error or rejection is answered with `onFailure`'s bytes so the socket never stalls.
+ */
+export function bindRep(
+  addr: string,
+  handle: (req: Buffer) => Promise<Buffer> | Buffer,
+  onFailure: (err: unknown) => Buffer,
+  opts: PullOptions = {},
+): Receiver {
+  const sock = open('rep', opts.onError);
+  sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
+  attach(sock, 'bind', addr);
+  sock.on('data', (req: Buffer) => {
+    Promise.resolve()
+      .then(() => handle(req))
+      .catch((err: unknown) => onFailure(err))
+      .then((reply) => { if (!sock.closed) sock.send(reply); });
+  });
+  return { close: () => closeOnce(sock) };
+}
+
+export interface Publisher {
+  publish(topic: string, body: string): void;
+  close(): void;
+}
+
+/** Bind a PUB socket. Messages are `topic` + ' ' + body; subscribers filter on the prefix. */
+export function bindPub(addr: string, onError?: ErrorSink): Publisher {
+  const sock = open('pub', onError);
+  attach(sock, 'bind', addr);
+  return {
+    publish: (topic, body) => { if (!sock.closed) sock.send(Buffer.from(`${topic} ${body}`)); },
+    close: () => closeOnce(sock),
+  };
+}
+
+/** Connect a SUB socket to `addr`, receiving messages whose topic starts with one of `topics`. */
+export function subscribe(addr: string, topics: string[], onMessage: (msg: Buffer) => void, onError?: ErrorSink): Receiver {
+  const sock = open('sub', onError, { chan: topics.length ? topics : [''] });
+  attach(sock, 'connect', addr);
+  sock.on('data', onMessage);
+  return { close: () => closeOnce(sock) };
+}
