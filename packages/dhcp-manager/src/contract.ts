@@ -1,0 +1,96 @@
+/**
+ * The seams inside the manager. Data walks one way:
+ *   monitor/ (sockets, spool; bytes only) -> engine.ingestBatch() [validate -> router ->
+ *   handlers -> model transaction -> store commit] -> events (EventSink) and appliers (Applier).
+ * The engine is synchronous (better-sqlite3 is) and owns no socket; the daemon owns sockets,
+ * timers that drive expiry, HTTP and the CLI.
+ */
+import type { Abi, EnvelopeMeta } from '@dhcpmgr/plugin-msg';
+
+export type Channel = 'legacy' | 'acked' | 'spool';
+
+/** One received frame, as the monitor hands it on. */
+export interface Ingest {
+  /** The PLUGIN_MSG bytes (for acked/spool: the envelope's payload). */
+  frame: Buffer;
+  channel: Channel;
+  /** ms since epoch when the monitor received it. */
+  receivedAt: number;
+  /** Envelope ordering data (acked and spool only); used to refuse stale or replayed events. */
+  order?: EnvelopeMeta;
+  authenticated?: boolean;
+}
+
+/** Stable reject reasons; each has a counter `dhcpmgr_rejected_total{reason}`. */
+export type RejectReason =
+  | 'BAD_SIZE' | 'SHORT_BUFFER' | 'BAD_VERSION' | 'UNTERMINATED_STRING' | 'BAD_BOOL' | 'NONZERO_PADDING'
+  | 'BAD_IFNAME' | 'IFNAME_MISMATCH' | 'IFNAME_NOT_ALLOWED' | 'BAD_ADDRESS' | 'BAD_NETMASK' | 'BAD_PREFIX'
+  | 'BAD_PREFIX_LENGTH' | 'BAD_LIFETIME' | 'BAD_STATE'
+  | 'BAD_ENVELOPE' | 'BAD_HMAC' | 'NO_HMAC' | 'OVERLOAD';
+
+export type MsgTypeName = 'CLIENT_STARTED' | 'CLIENT_STOPPED' | 'CLIENT_FAILED' | 'LEASE_UPDATE' | 'LEASE_DEL' | 'LEASE_RENEW';
+/** The C manager's MsgType codes. */
+export const MSG_TYPE: Readonly<Record<MsgTypeName, number>> = {
+  CLIENT_STARTED: 0, CLIENT_STOPPED: 1, CLIENT_FAILED: 2, LEASE_UPDATE: 3, LEASE_DEL: 4, LEASE_RENEW: 5,
+};
+
+export type IngestResult =
+  | { status: 'applied'; event: LeaseEvent }
+  | { status: 'duplicate' | 'stale'; ifname: string }
+  | { status: 'rejected'; reason: RejectReason; detail: string; ifname?: string }
+  /** The store could not commit (disk full, read-only): nothing is acknowledged. */
+  | { status: 'unavailable'; detail: string };
+
+/** What subscribers receive (PUB topic = `tr181Event`), and what history stores. */
+export interface LeaseEvent {
+  /** `Device.DHCPv4.Client.1.Events` / `Device.DHCPv6.Client.1.Events`. */
+  tr181Event: string;
+  ifname: string;
+  version: 4 | 6;
+  msgType: number;
+  msgTypeName: MsgTypeName;
+  /** ms since epoch. */
+  time: number;
+  /** The lease after the change (a LEASE_DEL carries what was removed). */
+  lease: Record<string, unknown>;
+  /** Why: 'bound', 'renew', 'deconfig', 'expired-by-manager', ... */
+  cause: string;
+}
+
+/** What an applier is asked to make true on the system; it never changes the model. */
+export type LeaseChange =
+  | { version: 4; ifname: string; action: 'set'; address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number }
+  | { version: 4; ifname: string; action: 'clear'; address?: string; prefixLength?: number }
+  | { version: 6; ifname: string; action: 'set'; address?: { address: string; preferred: number; valid: number }; prefix?: { prefix: string; length: number; preferred: number; valid: number } }
+  | { version: 6; ifname: string; action: 'clear'; address?: string; prefix?: { prefix: string; length: number } };
+
+export interface Applier {
+  /** Queue the change; per interface applied in order; failures are logged and counted, never thrown. */
+  apply(change: LeaseChange): void;
+  /** Resolves when every queued change finished (used at shutdown and in tests). */
+  idle(): Promise<void>;
+  readonly name: string;
+}
+
+export interface EventSink {
+  publish(event: LeaseEvent): void;
+  /** Validation rejects go out on their own topic (`dhcpmgr.reject`). */
+  publishReject(reject: { reason: RejectReason; detail: string; ifname?: string; channel: Channel; time: number }): void;
+}
+
+export interface ParamValue {
+  path: string;
+  value: string | number | boolean;
+  type: 'string' | 'unsignedInt' | 'int' | 'boolean' | 'dateTime';
+}
+
+export interface EngineOptions {
+  stateDir: string;
+  abi: Abi | 'auto';
+  /** Allow-list; instances for these are created at start. Empty/undefined: any valid name. */
+  interfaces?: string[];
+  historyPerInterface?: number;
+  /** 'full' fsyncs every commit (power-loss safe); 'normal' survives process crashes (kill -9). */
+  durability?: 'full' | 'normal';
+  clock?: () => number;
+}
