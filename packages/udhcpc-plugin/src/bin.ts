@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The script the DHCP client runs on every lease event: keep this path lean (no yargs).
+import { DeliveryTransport, createPluginLogger, runPlugin } from '@dhcpmgr/plugin-msg';
+import { spec } from './plugin';
+
+runPlugin(spec, process.argv.slice(2), process.env, {
+  makeLogger: (o) => createPluginLogger({ name: spec.name, ...o }),
+  // Loaded only when sending: the native nanomsg addon is not needed for --dry-run or bad input.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  transport: () => require('@dhcpmgr/plugin-msg/transport') as DeliveryTransport,
+  stdout: (text) => process.stdout.write(text),
+}).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`${spec.name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

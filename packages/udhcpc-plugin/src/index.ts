@@ -1,0 +1,2 @@
+export { envToMsg } from './envToMsg';
+export { spec } from './plugin';
