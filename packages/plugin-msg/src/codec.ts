@@ -203,7 +203,10 @@ function writeFields(buf: Buffer, base: number, fields: readonly Compiled[], sou
     const v = obj[f.leaf];
     const at = base + f.offset;
     switch (f.type) {
-      case 'bool': buf[at] = v ? 1 : 0; break;
+      case 'bool':
+        if (typeof v !== 'boolean') throw new PluginMsgEncodeError('BAD_BOOL', `${path} is ${String(v)}; expected true or false`, path);
+        buf[at] = v ? 1 : 0;
+        break;
       case 'u32':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
           throw new PluginMsgEncodeError('BAD_INTEGER', `${path} is ${String(v)}; expected an integer 0..4294967295`, path);
@@ -242,6 +245,7 @@ export function encode(msg: PluginMsg, opts: EncodeOptions = {}): Buffer {
   if (!Number.isInteger(offset) || offset < 0 || buf.length - offset < layout.size) {
     throw new PluginMsgEncodeError('SHORT_BUFFER', `${buf.length}-byte buffer at offset ${offset} cannot hold ${layout.size} bytes`);
   }
+  if (msg === null || typeof msg !== 'object') throw new PluginMsgEncodeError('MISSING_FIELD', 'no message object');
   buf.fill(0, offset, offset + layout.size);
   if (msg.version !== 4 && msg.version !== 6) {
     throw new PluginMsgEncodeError('BAD_VERSION', `version ${String((msg as { version: unknown }).version)}; expected 4 or 6`);

@@ -11,6 +11,7 @@ export type EncodeErrorCode =
   | 'STRING_TOO_LONG' // a value longer than its char array allows
   | 'BAD_STRING' // a string with a NUL or a character above U+00FF (C char arrays hold bytes)
   | 'BAD_INTEGER' // not an integer in the field's range (u32 / i32)
+  | 'BAD_BOOL' // a bool field that is not `true` or `false` (a missing one would silently be 0)
   | 'BAD_VERSION' // neither 4 nor 6
   | 'MISSING_FIELD' // the lease object lacks dhcpv4/dhcpv6 or one of its sub-objects
   | 'BAD_ABI' // unknown ABI name
