@@ -1,0 +1,96 @@
+/**
+ * `dhcp-manager` commands (yargs 17). `run()` holds all the logic and returns the exit code; bin.ts
+ * only calls it. Client commands (status, get, leases, history) load nothing but yargs and
+ * node:http: `get` is benchmarked against bare node, so heavy modules are required lazily inside
+ * the command that needs them.
+ */
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { ConfigError, DEFAULTS, OPTIONS, OptionName } from '../config';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const DEFAULT_URL = `http://${DEFAULTS.http}`;
+
+const defaultIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+/** Start options without yargs defaults: undefined means "not given", so the config file can fill it. */
+function startOptions(y: Argv): Argv {
+  let out = y.option('config', { type: 'string', describe: 'JSON file with any of the options below (same names); flags override it.' });
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    const def = DEFAULTS[name as OptionName];
+    out = out.option(name, {
+      type: spec.type,
+      describe: `${spec.describe} [default: ${Array.isArray(def) ? (def.length ? def.join(',') : 'none') : JSON.stringify(def)}]`,
+      ...(spec.type === 'array' ? { string: true } : {}),
+    });
+  }
+  return out;
+}
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  const setCode = (p: Promise<number>): Promise<void> => p.then((c) => { code = c; });
+  const url = (y: Argv) => y.option('url', { type: 'string', default: env.DHCPMGR_URL ?? DEFAULT_URL, describe: 'Base URL of the daemon\'s HTTP API' });
+  const json = (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON instead of a table' });
+  const parser = yargs(argv)
+    .scriptName('dhcp-manager')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .command('start', 'Run the daemon in the foreground (pino JSON logs on stdout)', startOptions, (a) =>
+      setCode(startCommand(a as Record<string, unknown>, env, io)))
+    .command('status', 'Show the daemon\'s state, endpoints and counters', (y) => json(url(y)), (a) =>
+      setCode(client().status(a.url as string, a.json as boolean, io)))
+    .command('get <paths..>', 'Read TR-181 parameters (a full path, or a partial path ending in ".")', (y) => json(url(y)).positional('paths', { type: 'string', array: true }), (a) =>
+      setCode(client().get(a.url as string, a.paths as string[], a.json as boolean, io)))
+    .command('leases', 'List the current leases with their remaining lifetimes', (y) => json(url(y)), (a) =>
+      setCode(client().leases(a.url as string, a.json as boolean, io)))
+    .command('history', 'Show recent lease events', (y) => json(url(y))
+      .option('if', { type: 'string', describe: 'Only this interface' })
+      .option('limit', { type: 'number', describe: 'At most this many events' }), (a) =>
+      setCode(client().history(a.url as string, a.if as string | undefined, a.limit as number | undefined, a.json as boolean, io)))
+    .command('watch', 'Follow lease events as they are published', (y) => json(y)
+      .option('events', { type: 'string', default: env.DHCPMGR_EVENTS ?? DEFAULTS.events, describe: 'The daemon\'s PUB endpoint' })
+      .option('topic', { type: 'string', array: true, default: [] as string[], describe: 'Topic prefixes to follow (default: all, e.g. Device.DHCPv6. or dhcpmgr.reject)' })
+      .option('count', { type: 'number', describe: 'Exit after this many events' }), (a) =>
+      setCode(require('./watch').watch(a.events as string, a.topic as string[], a.count as number | undefined, a.json as boolean, io) as Promise<number>))
+    .command('decode [file]', 'Decode a raw PLUGIN_MSG (or a spooled envelope) offline; `-` or no file reads stdin', (y) => json(y)
+      .positional('file', { type: 'string', default: '-' })
+      .option('abi', { type: 'string', choices: ['auto', 'lp64', 'ilp32'], default: 'auto' }), (a) =>
+      setCode(require('./decode').decodeCommand(a.file as string, a.abi as 'auto', a.json as boolean, io) as Promise<number>))
+    .demandCommand(1, 'Name a command: start, status, get, leases, history, watch or decode')
+    .fail((msg, err) => {
+      if (err) throw err;
+      io.stderr(`dhcp-manager: ${msg}\nRun "dhcp-manager --help" for usage.\n`);
+      code = 2;
+    })
+    .exitProcess(false);
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    io.stderr(`dhcp-manager: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  return code;
+}
+
+function client(): typeof import('./client') {
+  return require('./client') as typeof import('./client');
+}
+
+async function startCommand(a: Record<string, unknown>, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const { resolveConfig } = require('../config') as typeof import('../config');
+  const flags: Partial<Record<OptionName, unknown>> = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) flags[name] = a[name];
+  const config = resolveConfig(flags, env, a.config as string | undefined); // throws ConfigError -> exit 2
+  const { runDaemon } = require('./start') as typeof import('./start');
+  return runDaemon(config, io);
+}

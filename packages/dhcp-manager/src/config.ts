@@ -1,0 +1,228 @@
+/**
+ * Options of `dhcp-manager start`: every default lives in DEFAULTS, every description in OPTIONS.
+ * The same table feeds yargs and docs/configuration.md, and `resolveConfig` checks every value
+ * before anything is opened, so a bad value fails fast (exit code 2) with a message naming the
+ * value and what was expected. This module imports nothing heavy: the CLI loads it on every run.
+ */
+import { readFileSync } from 'fs';
+
+export const DEFAULTS = {
+  listen: 'tcp://127.0.0.1:50324',
+  'ack-listen': 'tcp://127.0.0.1:50326',
+  events: 'tcp://127.0.0.1:50327',
+  http: '127.0.0.1:50325',
+  'state-dir': '/var/lib/dhcpmgr',
+  /** Overridden by $DHCPMGR_SPOOL_DIR, which the plugins read too. */
+  'spool-dir': '/var/lib/dhcpmgr/spool',
+  apply: 'none',
+  'apply-routes': false,
+  'apply-mtu': false,
+  'apply-netns': '',
+  abi: 'auto',
+  interfaces: [] as string[],
+  'log-level': 'info',
+  'log-file': '',
+  durability: 'full',
+  rcvmaxsize: 16 * 1024 * 1024,
+  'queue-limit': 10000,
+  'batch-size': 256,
+  'history-per-interface': 100,
+  'spool-scan-ms': 1000,
+} as const;
+
+export type OptionName = keyof typeof DEFAULTS;
+type OptionType = 'string' | 'boolean' | 'number' | 'array';
+
+export interface OptionSpec {
+  type: OptionType;
+  describe: string;
+}
+
+/** One paragraph each; docs/configuration.md repeats these (a unit test keeps them in step). */
+export const OPTIONS: Record<OptionName, OptionSpec> = {
+  listen: { type: 'string', describe: 'nanomsg PULL endpoint for the legacy fire-and-forget channel the C plugins use (tcp:// or ipc://). `off` disables it.' },
+  'ack-listen': { type: 'string', describe: 'nanomsg REP endpoint of the acknowledged channel: a plugin gets a reply (applied, duplicate, stale, rejected + reason, unavailable) only after the lease is durably stored. `off` disables it.' },
+  events: { type: 'string', describe: 'nanomsg PUB endpoint where lease events are published as JSON, topic = the TR-181 event name; validation rejects go out on topic `dhcpmgr.reject`. `off` disables it.' },
+  http: { type: 'string', describe: 'HOST:PORT of the read-only HTTP API (status, TR-181 values, leases, history, Prometheus metrics). Keep it on loopback. `off` disables it.' },
+  'state-dir': { type: 'string', describe: 'Directory of the persistent store (SQLite). Created if missing.' },
+  'spool-dir': { type: 'string', describe: 'Directory where plugins leave events the manager could not take in time. Replayed in event order at start before any socket is bound, then rescanned while running; a file is deleted only after its event is committed, rejects move to `rejected/`. Default: $DHCPMGR_SPOOL_DIR, else /var/lib/dhcpmgr/spool.' },
+  apply: { type: 'string', describe: 'What to change on the system when a lease changes: `none` (only the model) or `iproute2` (addresses through `ip`, run with argument arrays, never a shell).' },
+  'apply-routes': { type: 'boolean', describe: 'With `--apply iproute2`: also replace the default route through the first DHCPv4 router.' },
+  'apply-mtu': { type: 'boolean', describe: 'With `--apply iproute2`: also set the interface MTU when the DHCPv4 lease carries one.' },
+  'apply-netns': { type: 'string', describe: 'With `--apply iproute2`: run `ip -n NAME` to act inside that network namespace (tests, containers). Empty: the daemon\'s own namespace.' },
+  abi: { type: 'string', describe: 'Which PLUGIN_MSG layouts to accept: `auto` (both 1464-byte LP64 and 1456-byte ILP32), `lp64` or `ilp32`.' },
+  interfaces: { type: 'array', describe: 'Allow-list of interface names (repeat the flag or separate with commas). Messages for other interfaces are rejected (IFNAME_NOT_ALLOWED); instances for these are created at start. Empty: any valid name.' },
+  'log-level': { type: 'string', describe: 'pino log level: fatal, error, warn, info, debug, trace or silent.' },
+  'log-file': { type: 'string', describe: 'Write logs to this file instead of stdout; SIGHUP reopens it (for logrotate). Empty: stdout.' },
+  durability: { type: 'string', describe: '`full`: every commit is fsynced before it is acknowledged (survives power loss). `normal`: survives a crash of the daemon (kill -9) but the last commits may be lost on power loss; faster.' },
+  rcvmaxsize: { type: 'number', describe: 'Largest frame (bytes) the sockets accept. Larger frames are dropped by nanomsg without a trace, so keep it far above the 1464-byte message so bad sizes are seen and counted.' },
+  'queue-limit': { type: 'number', describe: 'Most legacy messages waiting for the store. When the queue is full further legacy messages are dropped and counted with reason OVERLOAD instead of growing memory without bound.' },
+  'batch-size': { type: 'number', describe: 'Most messages committed in one store transaction. Batching is what keeps durable commits fast under load.' },
+  'history-per-interface': { type: 'number', describe: 'Lease events kept per interface for `dhcp-manager history`.' },
+  'spool-scan-ms': { type: 'number', describe: 'How often (ms) the spool directory is rescanned while running (a file-system watch also triggers a scan).' },
+};
+
+export type Endpoint = string | null;
+
+export interface Config {
+  listen: Endpoint;
+  ackListen: Endpoint;
+  events: Endpoint;
+  http: { host: string; port: number } | null;
+  stateDir: string;
+  spoolDir: string;
+  apply: 'none' | 'iproute2';
+  applyRoutes: boolean;
+  applyMtu: boolean;
+  applyNetns: string;
+  abi: 'auto' | 'lp64' | 'ilp32';
+  interfaces: string[];
+  logLevel: string;
+  logFile: string;
+  durability: 'full' | 'normal';
+  rcvmaxsize: number;
+  queueLimit: number;
+  batchSize: number;
+  historyPerInterface: number;
+  spoolScanMs: number;
+  /** Issue 7 (authenticated senders) fills these; until then messages are accepted unauthenticated. */
+  auth?: { key?: Buffer; requireAuth: boolean };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly exitCode = 2;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const IFNAME = /^[^\s/\x00-\x1f\x7f:]{1,15}$/;
+
+function bad(name: string, value: unknown, expected: string): never {
+  throw new ConfigError(`Invalid --${name} ${JSON.stringify(value)}: expected ${expected}`);
+}
+
+function endpoint(name: string, v: unknown): Endpoint {
+  if (v === 'off') return null;
+  if (typeof v !== 'string' || !/^(tcp:\/\/[^\s]+:\d{1,5}|ipc:\/\/\S+|inproc:\/\/\S+)$/.test(v)) {
+    bad(name, v, 'a nanomsg endpoint such as tcp://127.0.0.1:50324 or ipc:///run/dhcpmgr.sock, or off');
+  }
+  return v;
+}
+
+function httpAddr(v: unknown): Config['http'] {
+  if (v === 'off') return null;
+  const m = typeof v === 'string' ? /^(\[[0-9a-fA-F:]+\]|[^\s:/]+):(\d{1,5})$/.exec(v) : null;
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) bad('http', v, 'HOST:PORT such as 127.0.0.1:50325 (port 0-65535), or off');
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) bad(name, v, `one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function int(name: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) bad(name, v, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return bad(name, v, 'true or false');
+}
+
+function dir(name: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0 || v.includes('\0')) bad(name, v, 'a directory path');
+  return v;
+}
+
+function ifnames(v: unknown): string[] {
+  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
+  const out = list.filter((x) => x !== '');
+  for (const x of out) {
+    if (typeof x !== 'string' || !IFNAME.test(x)) bad('interfaces', x, 'interface names of 1-15 characters without "/", ":", whitespace or control characters');
+  }
+  return out as string[];
+}
+
+/** Read the `--config` JSON file: an object whose keys are option names. */
+export function readConfigFile(file: string): Partial<Record<OptionName, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read --config ${JSON.stringify(file)}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: expected JSON (${(err as Error).message})`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: expected a JSON object of option names`);
+  for (const key of Object.keys(data)) {
+    if (!(key in DEFAULTS)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: unknown option "${key}"; expected one of ${Object.keys(DEFAULTS).join(', ')}`);
+  }
+  return data as Partial<Record<OptionName, unknown>>;
+}
+
+/**
+ * Merge, in rising precedence, DEFAULTS, the environment ($DHCPMGR_SPOOL_DIR), the config file
+ * and the flags given on the command line (undefined = not given), then check every value.
+ * Throws ConfigError.
+ */
+export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: NodeJS.ProcessEnv = {}, file?: string): Config {
+  const fromFile = file ? readConfigFile(file) : {};
+  const pick = (name: OptionName): unknown => {
+    if (flags[name] !== undefined) return flags[name];
+    if (fromFile[name] !== undefined) return fromFile[name];
+    if (name === 'spool-dir' && env.DHCPMGR_SPOOL_DIR) return env.DHCPMGR_SPOOL_DIR;
+    return DEFAULTS[name];
+  };
+  return {
+    listen: endpoint('listen', pick('listen')),
+    ackListen: endpoint('ack-listen', pick('ack-listen')),
+    events: endpoint('events', pick('events')),
+    http: httpAddr(pick('http')),
+    stateDir: dir('state-dir', pick('state-dir')),
+    spoolDir: dir('spool-dir', pick('spool-dir')),
+    apply: oneOf('apply', pick('apply'), ['none', 'iproute2'] as const),
+    applyRoutes: bool('apply-routes', pick('apply-routes')),
+    applyMtu: bool('apply-mtu', pick('apply-mtu')),
+    applyNetns: (() => {
+      const v = pick('apply-netns');
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{0,64}$/.test(v)) bad('apply-netns', v, 'a network namespace name (letters, digits, _ . -) or empty');
+      return v;
+    })(),
+    abi: oneOf('abi', pick('abi'), ['auto', 'lp64', 'ilp32'] as const),
+    interfaces: ifnames(pick('interfaces')),
+    logLevel: oneOf('log-level', pick('log-level'), LOG_LEVELS),
+    logFile: (() => {
+      const v = pick('log-file');
+      if (typeof v !== 'string') bad('log-file', v, 'a file path or empty');
+      return v;
+    })(),
+    durability: oneOf('durability', pick('durability'), ['full', 'normal'] as const),
+    rcvmaxsize: int('rcvmaxsize', pick('rcvmaxsize'), 2048, 1 << 30),
+    queueLimit: int('queue-limit', pick('queue-limit'), 1, 10_000_000),
+    batchSize: int('batch-size', pick('batch-size'), 1, 100_000),
+    historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
+    spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
+  };
+}
+
+/** Endpoints as they are shown in status and logs. */
+export function describeEndpoints(c: Config): Record<string, string> {
+  return {
+    listen: c.listen ?? 'off',
+    ackListen: c.ackListen ?? 'off',
+    events: c.events ?? 'off',
+    http: c.http ? `${c.http.host}:${c.http.port}` : 'off',
+    spoolDir: c.spoolDir,
+    stateDir: c.stateDir,
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The daemon: owns the sockets, timers, HTTP server and appliers around the synchronous Engine.
+ * Start order matters: the store opens, every spooled event is replayed in order, and only then
+ * are the receive sockets bound, so an old spooled event can never overtake a newer live one
+ * unnoticed (the engine's ordering check makes the late one stale either way).
+ * Stop order: stop receiving, commit what is queued, answer the acked sender, wait for the
+ * appliers, close the store.
+ */
+import { mkdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import type { Server } from 'http';
+import type { Logger } from 'pino';
+import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
+import type { Config } from './config';
+import { describeEndpoints } from './config';
+import type { Applier, EventSink, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
+import { ManagerMetrics } from './metrics';
+import { PubSink } from './publisher';
+import { createApplier, ApplyResult } from './appliers';
+import { IngestQueue, rateLimited } from './monitor/queue';
+import { bindAcked, bindLegacy, ReceiveHooks } from './monitor/receivers';
+import { Spool } from './monitor/spool';
+import { ExpiryTimer } from './monitor/expiry';
+import { startHttp, stopHttp } from './http/server';
+
+/** The part of the Engine (engine.ts) the daemon uses. */
+export interface EngineLike {
+  ingestBatch(items: Ingest[]): IngestResult[];
+  expireDue(now?: number): LeaseEvent[];
+  nextExpiry(): number | undefined;
+  get(paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string };
+  leases(): LeaseView[];
+  history(ifname?: string, limit?: number): LeaseEvent[];
+  stats(): EngineStats;
+  close(): void;
+}
+
+export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }) => EngineLike;
+
+export const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+interface ErrorNote { time: number; where: string; message: string }
+
+export class Daemon {
+  private readonly startedAt = Date.now();
+  private readonly lastErrors: ErrorNote[] = [];
+  private readonly receivers: Receiver[] = [];
+  private ackReceiver: Receiver | undefined;
+  private publisher: Publisher | undefined;
+  private server: Server | undefined;
+  private engine: EngineLike | undefined;
+  private applier: Applier | undefined;
+  private queue: IngestQueue | undefined;
+  private spool: Spool | undefined;
+  private expiry: ExpiryTimer | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
+  readonly metrics = new ManagerMetrics();
+
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly engineFactory?: EngineFactory) {}
+
+  async start(): Promise<void> {
+    const c = this.config;
+    mkdirSync(c.stateDir, { recursive: true });
+    const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
+    if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
+    this.applier = createApplier(c, (r) => this.applied(r));
+    const factory = this.engineFactory ?? defaultEngineFactory;
+    const engine = factory(
+      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: c.durability, historyPerInterface: c.historyPerInterface },
+      { logger: this.log.child({ component: 'engine' }), metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
+    );
+    this.engine = engine;
+    this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
+
+    this.spool = new Spool(c.spoolDir, {
+      replayed: (status) => { this.counts.spoolReplayed++; this.metrics.spoolFile(status); },
+      rejectedFile: (name, why) => {
+        this.counts.spoolRejected++;
+        this.log.warn({ component: 'spool', file: name, reason: why }, 'spool file rejected');
+      },
+    }, c.auth);
+    const replay = this.spool.replayNow(engine, c.batchSize);
+    if (replay.replayed || replay.left) this.log.info({ component: 'spool', ...replay }, 'spool replayed');
+
+    this.queue = new IngestQueue(engine, {
+      limit: c.queueLimit,
+      batchSize: c.batchSize,
+      afterBatch: () => { this.expiry?.arm(); this.metrics.queueDepth.set(this.queue?.depth ?? 0); },
+      onError: (err) => this.note('engine', err),
+    });
+    this.expiry.arm();
+
+    const hooks = this.receiveHooks();
+    const ropts = { rcvmaxsize: c.rcvmaxsize, auth: c.auth };
+    if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
+    if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, ropts);
+    if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
+    this.spool.watch(this.queue, c.spoolScanMs);
+    this.log.info({ component: 'daemon', version: VERSION, pid: process.pid, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
+  }
+
+  /** Idempotent: stop receiving, commit what is queued, wait for appliers, close the store. */
+  stop(reason = 'stop'): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    this.log.info({ component: 'daemon', reason }, 'stopping');
+    this.spool?.stop();
+    for (const r of this.receivers.splice(0)) r.close();
+    this.queue?.drainAll();
+    // Let the acked reply of a just-committed item go out before its socket closes.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.ackReceiver?.close();
+    this.queue?.drainAll();
+    this.expiry?.stop();
+    if (this.server) await stopHttp(this.server);
+    await this.applier?.idle();
+    this.engine?.close();
+    this.publisher?.close();
+    this.log.info({ component: 'daemon' }, 'stopped');
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      version: VERSION,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      startedAt: new Date(this.startedAt).toISOString(),
+      endpoints: describeEndpoints(this.config),
+      apply: this.applier?.name ?? this.config.apply,
+      queueDepth: this.queue?.depth ?? 0,
+      counters: { ...this.counts },
+      engine: this.engine?.stats(),
+      lastErrors: [...this.lastErrors],
+    };
+  }
+
+  private api() {
+    const engine = this.engine!;
+    return {
+      get: (paths: string[]) => engine.get(paths),
+      leases: () => engine.leases(),
+      history: (ifname?: string, limit?: number) => engine.history(ifname, limit),
+      status: () => this.status(),
+      metrics: async () => {
+        this.metrics.queueDepth.set(this.queue?.depth ?? 0);
+        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+      },
+    };
+  }
+
+  private receiveHooks(): ReceiveHooks {
+    const logOverload = rateLimited(1000, (suppressed) => this.log.warn({ component: 'monitor', reason: 'OVERLOAD', queueLimit: this.config.queueLimit, suppressed }, 'queue full: message dropped'));
+    return {
+      received: () => undefined,
+      overload: (channel) => {
+        this.counts.overload++;
+        this.metrics.overload(channel);
+        this.metrics.reject('OVERLOAD', channel);
+        logOverload();
+      },
+      badEnvelope: (code, detail) => {
+        this.counts.badEnvelope++;
+        this.metrics.reject(code as 'BAD_ENVELOPE', 'acked');
+        this.log.warn({ component: 'monitor', channel: 'acked', reason: code, detail }, 'message rejected');
+      },
+      socketError: (where, err) => this.note(where, err),
+    };
+  }
+
+  private applied(r: ApplyResult): void {
+    this.metrics.applierRun(r.ok);
+    if (r.ok) {
+      this.counts.applierOk++;
+      this.log.debug({ component: 'applier', ifname: r.change.ifname, version: r.change.version, action: r.change.action }, 'applied');
+    } else {
+      this.counts.applierFailed++;
+      this.log.error({ component: 'applier', ifname: r.change.ifname, version: r.change.version, action: r.change.action, argv: r.argv, err: r.error }, 'applier failed');
+      this.remember('applier', `${r.change.ifname}: ${r.argv?.join(' ')}: ${r.error}`);
+    }
+  }
+
+  private note(where: string, err: unknown): void {
+    const message = (err as Error)?.message ?? String(err);
+    this.log.error({ component: where, err }, 'error');
+    this.remember(where, message);
+  }
+
+  private remember(where: string, message: string): void {
+    this.lastErrors.push({ time: Date.now(), where, message });
+    if (this.lastErrors.length > 10) this.lastErrors.shift();
+  }
+}
+
+function defaultEngineFactory(opts: EngineOptions, deps: Parameters<EngineFactory>[1]): EngineLike {
+  // Loaded here so that the CLI's client commands never load SQLite.
+  const { Engine } = require('./engine') as { Engine: { open: EngineFactory } };
+  return Engine.open(opts, deps);
+}
+
+/** Start a daemon; resolves once every socket is bound. */
+export async function startDaemon(config: Config, log: Logger, engineFactory?: EngineFactory): Promise<Daemon> {
+  const d = new Daemon(config, log, engineFactory);
+  try {
+    await d.start();
+  } catch (err) {
+    await d.stop('start failed').catch(() => undefined);
+    throw err;
+  }
+  return d;
+}

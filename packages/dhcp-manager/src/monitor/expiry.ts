@@ -1,0 +1,49 @@
+/**
+ * One timer at the engine's next expiry. dibbler never reports an expired lease, so the manager
+ * ends leases itself: on fire, expireDue() (which publishes LEASE_DEL and drives appliers), then
+ * re-arm. Re-armed after every commit too, since a new lease may expire sooner.
+ */
+export interface Expirer {
+  expireDue(now?: number): unknown[];
+  nextExpiry(): number | undefined;
+}
+
+/** setTimeout holds at most 2^31-1 ms; a later expiry is reached in steps. */
+const MAX_DELAY = 0x7fffffff;
+
+export class ExpiryTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt: number | undefined;
+  private stopped = false;
+
+  constructor(private readonly engine: Expirer, private readonly onError: (err: unknown) => void = () => undefined) {}
+
+  arm(): void {
+    if (this.stopped) return;
+    const at = this.engine.nextExpiry();
+    if (at === this.armedAt && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = at;
+    if (at === undefined) return;
+    const delay = Math.min(Math.max(0, at - Date.now()), MAX_DELAY);
+    this.timer = setTimeout(() => this.fire(), delay);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedAt = undefined;
+    try {
+      this.engine.expireDue(Date.now());
+    } catch (err) {
+      this.onError(err);
+    }
+    this.arm();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The bounded hand-off between the receive loops and the store. Receivers only `offer()` (never
+ * blocking, never touching the store); a drain scheduled with setImmediate commits up to
+ * `batchSize` items per engine.ingestBatch call (one transaction each, which is what keeps
+ * durable commits fast). When `limit` items already wait, a legacy frame is refused and the
+ * caller counts it as OVERLOAD; acknowledged items may bypass the limit because the REP socket
+ * has at most one request in flight.
+ */
+import type { Ingest, IngestResult } from '../contract';
+
+export interface Pending {
+  ingest: Ingest;
+  /** Called after the commit with this item's result (acks, spool file removal). */
+  done?: (result: IngestResult) => void;
+}
+
+export interface BatchIngest {
+  ingestBatch(items: Ingest[]): IngestResult[];
+}
+
+export interface QueueOptions {
+  limit: number;
+  batchSize: number;
+  /** After every committed batch (re-arm expiry, update gauges). */
+  afterBatch?: (items: Pending[], results: IngestResult[]) => void;
+  /** A batch call threw (a bug in the engine): every item gets `unavailable`. */
+  onError?: (err: unknown) => void;
+}
+
+export class IngestQueue {
+  private items: Pending[] = [];
+  private head = 0;
+  private scheduled = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly engine: BatchIngest, private readonly opts: QueueOptions) {}
+
+  get depth(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Queue an item; false when the queue is full (the caller drops and counts it). */
+  offer(p: Pending, bypassLimit = false): boolean {
+    if (!bypassLimit && this.depth >= this.opts.limit) return false;
+    this.items.push(p);
+    this.schedule();
+    return true;
+  }
+
+  /** Commit everything queued now, synchronously (shutdown). */
+  drainAll(): void {
+    while (this.depth > 0) this.drainOnce();
+    this.notifyIdle();
+  }
+
+  /** Resolves once the queue is empty. */
+  idle(): Promise<void> {
+    return this.depth === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drainOnce();
+      if (this.depth > 0) this.schedule();
+      else this.notifyIdle();
+    });
+  }
+
+  private drainOnce(): void {
+    const end = Math.min(this.items.length, this.head + this.opts.batchSize);
+    const batch = this.items.slice(this.head, end);
+    this.head = end;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (batch.length === 0) return;
+    let results: IngestResult[];
+    try {
+      results = this.engine.ingestBatch(batch.map((p) => p.ingest));
+    } catch (err) {
+      this.opts.onError?.(err);
+      results = batch.map(() => ({ status: 'unavailable', detail: `engine error: ${(err as Error)?.message ?? String(err)}` }));
+    }
+    batch.forEach((p, i) => p.done?.(results[i] ?? { status: 'unavailable', detail: 'no result from the engine' }));
+    this.opts.afterBatch?.(batch, results);
+  }
+
+  private notifyIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}
+
+/** Log at most once per `intervalMs`, reporting how many were suppressed in between. */
+export function rateLimited(intervalMs: number, log: (suppressed: number) => void): () => void {
+  let last = 0;
+  let suppressed = 0;
+  return () => {
+    const now = Date.now();
+    if (now - last >= intervalMs) {
+      log(suppressed);
+      suppressed = 0;
+      last = now;
+    } else {
+      suppressed++;
+    }
+  };
+}

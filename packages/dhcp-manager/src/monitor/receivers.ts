@@ -1,0 +1,73 @@
+/**
+ * The two receive loops. Both only wrap bytes into an Ingest and offer it to the queue: no
+ * decoding, no store access, so the receive path never waits on slow work.
+ * - legacy PULL: fire-and-forget frames from the C plugins; when the queue is full the frame is
+ *   dropped and counted as OVERLOAD.
+ * - acked REP: the envelope is parsed here (bad envelopes are answered at once); the item joins
+ *   the current batch and the reply goes out only after the commit. The REP wrapper answers one
+ *   request at a time, so at most one acked item waits and it may bypass the queue limit.
+ */
+import { decodeEnvelope, encodeAck, EnvelopeError } from '@dhcpmgr/plugin-msg';
+import type { Ack } from '@dhcpmgr/plugin-msg';
+import type { Receiver } from '@dhcpmgr/plugin-msg/transport';
+import type { IngestResult } from '../contract';
+import type { IngestQueue } from './queue';
+
+export interface ReceiveHooks {
+  received(channel: 'legacy' | 'acked'): void;
+  overload(channel: 'legacy' | 'acked'): void;
+  badEnvelope(code: string, detail: string): void;
+  socketError(where: string, err: Error): void;
+}
+
+export interface ReceiverOptions {
+  rcvmaxsize: number;
+  auth?: { key?: Buffer; requireAuth: boolean };
+}
+
+export function ackFor(r: IngestResult): Ack {
+  switch (r.status) {
+    case 'applied': return { status: 'applied', reason: '' };
+    case 'duplicate': return { status: 'duplicate', reason: '' };
+    case 'stale': return { status: 'stale', reason: '' };
+    case 'rejected': return { status: 'rejected', reason: r.reason };
+    case 'unavailable': return { status: 'unavailable', reason: r.detail };
+  }
+}
+
+export function bindLegacy(addr: string, queue: IngestQueue, hooks: ReceiveHooks, opts: ReceiverOptions): Receiver {
+  // Lazy: only the daemon loads the native addon.
+  const { bindPull } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
+  return bindPull(addr, (frame) => {
+    hooks.received('legacy');
+    if (!queue.offer({ ingest: { frame, channel: 'legacy', receivedAt: Date.now() } })) hooks.overload('legacy');
+  }, { rcvmaxsize: opts.rcvmaxsize, onError: (err) => hooks.socketError('listen', err) });
+}
+
+export function bindAcked(addr: string, queue: IngestQueue, hooks: ReceiveHooks, opts: ReceiverOptions): Receiver {
+  const { bindRep } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
+  const auth = opts.auth ?? { requireAuth: false };
+  return bindRep(addr, (req) => {
+    hooks.received('acked');
+    let env;
+    try {
+      env = decodeEnvelope(req, auth.key, auth.requireAuth);
+    } catch (err) {
+      const code = err instanceof EnvelopeError ? err.code : 'BAD_ENVELOPE';
+      hooks.badEnvelope(code, (err as Error).message);
+      return encodeAck({ status: 'rejected', reason: code });
+    }
+    const { bootId, monotonicNs, wallUs, senderPid } = env;
+    return new Promise<Buffer>((resolve) => {
+      const ok = queue.offer({
+        ingest: { frame: env.payload, channel: 'acked', receivedAt: Date.now(), order: { bootId, monotonicNs, wallUs, senderPid }, authenticated: env.authenticated },
+        done: (r) => resolve(encodeAck(ackFor(r))),
+      }, true);
+      if (!ok) {
+        hooks.overload('acked');
+        resolve(encodeAck({ status: 'unavailable', reason: 'OVERLOAD' }));
+      }
+    });
+  }, (err) => encodeAck({ status: 'unavailable', reason: `internal error: ${(err as Error)?.message ?? String(err)}` }),
+  { rcvmaxsize: opts.rcvmaxsize, onError: (err) => hooks.socketError('ack-listen', err) });
+}

@@ -1,0 +1,39 @@
+/**
+ * EventSink over a nanomsg PUB socket: topic = the TR-181 event name
+ * (`Device.DHCPv4.Client.1.Events`), body = the LeaseEvent as JSON; validation rejects go out on
+ * `dhcpmgr.reject`. Subscribers filter on the topic prefix (`Device.DHCPv6.` for all v6 events).
+ */
+import type { Channel, EventSink, LeaseEvent, RejectReason } from './contract';
+
+export const REJECT_TOPIC = 'dhcpmgr.reject';
+
+export interface PublishTarget {
+  publish(topic: string, body: string): void;
+}
+
+export class PubSink implements EventSink {
+  constructor(private readonly target: PublishTarget | null) {}
+
+  publish(event: LeaseEvent): void {
+    this.target?.publish(event.tr181Event, JSON.stringify(event));
+  }
+
+  publishReject(reject: { reason: RejectReason; detail: string; ifname?: string; channel: Channel; time: number }): void {
+    this.target?.publish(REJECT_TOPIC, JSON.stringify(reject));
+  }
+}
+
+/** Split a received `topic body` message. */
+export function parsePublished(msg: Buffer | string): { topic: string; body: unknown } {
+  const text = msg.toString();
+  const space = text.indexOf(' ');
+  const topic = space < 0 ? text : text.slice(0, space);
+  const raw = space < 0 ? '' : text.slice(space + 1);
+  let body: unknown = raw;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    // Not JSON: hand the text on as it is.
+  }
+  return { topic, body };
+}
