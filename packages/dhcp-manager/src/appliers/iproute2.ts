@@ -66,6 +66,12 @@ export function commandsFor(change: LeaseChange, opts: { routes?: boolean; mtu?:
 export class Iproute2Applier implements Applier {
   readonly name = 'iproute2';
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * The v4 address we last put on each interface. Deleting a primary address makes the kernel
+   * drop the secondaries of its subnet too (unless promote_secondaries is set), so a changed
+   * address is swapped delete-old-then-add-new, and a later clear of the old one is skipped.
+   */
+  private readonly v4Current = new Map<string, string>();
   private pending = 0;
   private waiters: Array<() => void> = [];
 
@@ -87,10 +93,23 @@ export class Iproute2Applier implements Applier {
   }
 
   private async run(change: LeaseChange): Promise<void> {
-    for (const args of commandsFor(change, this.opts)) {
+    const cmds = commandsFor(change, this.opts);
+    if (change.version === 4) {
+      const current = this.v4Current.get(change.ifname);
+      if (change.action === 'set') {
+        const next = `${change.address}/${change.prefixLength}`;
+        if (current && current !== next) cmds.unshift(['addr', 'del', current, 'dev', change.ifname]);
+        this.v4Current.set(change.ifname, next);
+      } else {
+        if (current && change.address && current !== `${change.address}/${change.prefixLength ?? 32}`) cmds.length = 0;
+        this.v4Current.delete(change.ifname);
+      }
+    }
+    for (const args of cmds) {
       const argv = this.opts.netns ? ['-n', this.opts.netns, ...args] : args;
       const error = await this.exec(argv);
-      if (error !== undefined) {
+      // The old address may already be gone (removed by hand): not a failure of this change.
+      if (error !== undefined && !(args[1] === 'del' && /Cannot assign requested address/.test(error))) {
         this.opts.onResult?.({ change, ok: false, argv: ['ip', ...argv], error });
         return;
       }
