@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { ConfigError, DEFAULTS, OPTIONS, resolveConfig } from './config';
+
+describe('config', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-config-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the documented defaults when nothing is given', () => {
+    const c = resolveConfig({}, {});
+    expect(c.listen).toBe('tcp://127.0.0.1:50324');
+    expect(c.ackListen).toBe('tcp://127.0.0.1:50326');
+    expect(c.events).toBe('tcp://127.0.0.1:50327');
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 50325 });
+    expect(c.stateDir).toBe('/var/lib/dhcpmgr');
+    expect(c.spoolDir).toBe('/var/lib/dhcpmgr/spool');
+    expect(c.apply).toBe('none');
+    expect(c.abi).toBe('auto');
+    expect(c.interfaces).toEqual([]);
+  });
+
+  it('takes the spool dir from $DHCPMGR_SPOOL_DIR unless a flag or the file names one', () => {
+    expect(resolveConfig({}, { DHCPMGR_SPOOL_DIR: '/run/sp' }).spoolDir).toBe('/run/sp');
+    expect(resolveConfig({ 'spool-dir': '/x' }, { DHCPMGR_SPOOL_DIR: '/run/sp' }).spoolDir).toBe('/x');
+  });
+
+  it('turns `off` into a disabled endpoint', () => {
+    const c = resolveConfig({ listen: 'off', http: 'off', events: 'off', 'ack-listen': 'off' });
+    expect([c.listen, c.http, c.events, c.ackListen]).toEqual([null, null, null, null]);
+  });
+
+  it('lets flags override the config file, which overrides defaults', () => {
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ 'log-level': 'debug', interfaces: ['erouter0', 'wan0'], 'queue-limit': 5, http: '127.0.0.1:1' }));
+    const c = resolveConfig({ http: '127.0.0.1:2' }, {}, file);
+    expect(c.logLevel).toBe('debug');
+    expect(c.interfaces).toEqual(['erouter0', 'wan0']);
+    expect(c.queueLimit).toBe(5);
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 2 });
+  });
+
+  it('splits comma-separated interface lists', () => {
+    expect(resolveConfig({ interfaces: ['a,b', 'c'] }).interfaces).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    [{ listen: 'http://x' }, /Invalid --listen "http:\/\/x": expected a nanomsg endpoint/],
+    [{ http: '127.0.0.1:99999' }, /Invalid --http "127.0.0.1:99999": expected HOST:PORT/],
+    [{ apply: 'nft' }, /Invalid --apply "nft": expected one of none, iproute2/],
+    [{ abi: 'x32' }, /Invalid --abi "x32": expected one of auto, lp64, ilp32/],
+    [{ interfaces: ['this-name-is-too-long'] }, /Invalid --interfaces "this-name-is-too-long"/],
+    [{ interfaces: ['a/b'] }, /Invalid --interfaces "a\/b"/],
+    [{ 'log-level': 'loud' }, /Invalid --log-level "loud"/],
+    [{ durability: 'maybe' }, /Invalid --durability "maybe": expected one of full, normal/],
+    [{ 'queue-limit': 0 }, /Invalid --queue-limit 0: expected an integer from 1/],
+    [{ rcvmaxsize: 'lots' }, /Invalid --rcvmaxsize "lots"/],
+  ])('refuses %j with a message naming the value', (flags, message) => {
+    expect(() => resolveConfig(flags as never)).toThrow(ConfigError);
+    expect(() => resolveConfig(flags as never)).toThrow(message);
+  });
+
+  it('refuses an unknown key or broken JSON in the config file', () => {
+    const f1 = join(dir, 'bad-key.json');
+    writeFileSync(f1, JSON.stringify({ lisen: 'off' }));
+    expect(() => resolveConfig({}, {}, f1)).toThrow(/unknown option "lisen"/);
+    const f2 = join(dir, 'bad.json');
+    writeFileSync(f2, '{');
+    expect(() => resolveConfig({}, {}, f2)).toThrow(/expected JSON/);
+    expect(() => resolveConfig({}, {}, join(dir, 'missing.json'))).toThrow(/Cannot read --config/);
+  });
+
+  it('documents every option and its description in docs/configuration.md', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'configuration.md'), 'utf8');
+    for (const [name, spec] of Object.entries(OPTIONS)) {
+      expect(doc).toContain(`### \`--${name}\``);
+      expect(doc).toContain(spec.describe);
+    }
+    expect(Object.keys(OPTIONS).sort()).toEqual(Object.keys(DEFAULTS).sort());
+  });
+});

@@ -1,0 +1,68 @@
+import type { Ingest, IngestResult } from '../contract';
+import { IngestQueue, rateLimited } from './queue';
+
+/** A fake engine: records batch sizes and answers from the frame's first byte. */
+function fakeEngine() {
+  const batches: number[] = [];
+  return {
+    batches,
+    ingestBatch(items: Ingest[]): IngestResult[] {
+      batches.push(items.length);
+      return items.map((i) => (i.frame[0] === 0 ? { status: 'rejected', reason: 'BAD_SIZE', detail: 'x' } : { status: 'duplicate', ifname: 'eth0' }));
+    },
+  };
+}
+
+const item = (b = 1): { ingest: Ingest } => ({ ingest: { frame: Buffer.from([b]), channel: 'legacy', receivedAt: 0 } });
+
+describe('IngestQueue', () => {
+  it('commits queued items in batches of at most batchSize, in arrival order', async () => {
+    const engine = fakeEngine();
+    const q = new IngestQueue(engine, { limit: 100, batchSize: 4 });
+    const seen: number[] = [];
+    for (let k = 0; k < 10; k++) q.offer({ ...item(k + 1), done: () => seen.push(k) });
+    expect(q.depth).toBe(10);
+    await q.idle();
+    expect(engine.batches).toEqual([4, 4, 2]);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(q.depth).toBe(0);
+  });
+
+  it('refuses items beyond the limit instead of growing, but lets a bypassing item in', async () => {
+    const engine = fakeEngine();
+    const q = new IngestQueue(engine, { limit: 3, batchSize: 10 });
+    const accepted = [1, 2, 3, 4, 5].map(() => q.offer(item()));
+    expect(accepted).toEqual([true, true, true, false, false]);
+    expect(q.offer(item(), true)).toBe(true);
+    await q.idle();
+    expect(engine.batches).toEqual([4]);
+  });
+
+  it('answers every item unavailable when the engine throws, and keeps draining', async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const q = new IngestQueue({ ingestBatch: () => { if (calls++ === 0) throw new Error('boom'); return [{ status: 'duplicate', ifname: 'x' }]; } }, { limit: 10, batchSize: 1, onError: (e) => errors.push(e) });
+    const results: IngestResult[] = [];
+    q.offer({ ...item(), done: (r) => results.push(r) });
+    q.offer({ ...item(), done: (r) => results.push(r) });
+    await q.idle();
+    expect(results[0]).toMatchObject({ status: 'unavailable', detail: 'engine error: boom' });
+    expect(results[1]).toMatchObject({ status: 'duplicate' });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('drainAll commits synchronously', () => {
+    const engine = fakeEngine();
+    const q = new IngestQueue(engine, { limit: 10, batchSize: 2 });
+    for (let k = 0; k < 5; k++) q.offer(item());
+    q.drainAll();
+    expect(engine.batches).toEqual([2, 2, 1]);
+  });
+
+  it('rate-limits a log line and reports how many were suppressed', () => {
+    const logged: number[] = [];
+    const hit = rateLimited(60_000, (n) => logged.push(n));
+    for (let k = 0; k < 5; k++) hit();
+    expect(logged).toEqual([0]);
+  });
+});
