@@ -26,7 +26,9 @@ export type RejectReason =
   | 'BAD_SIZE' | 'SHORT_BUFFER' | 'BAD_VERSION' | 'UNTERMINATED_STRING' | 'BAD_BOOL' | 'NONZERO_PADDING'
   | 'BAD_IFNAME' | 'IFNAME_MISMATCH' | 'IFNAME_NOT_ALLOWED' | 'BAD_ADDRESS' | 'BAD_NETMASK' | 'BAD_PREFIX'
   | 'BAD_PREFIX_LENGTH' | 'BAD_LIFETIME' | 'BAD_STATE'
-  | 'BAD_ENVELOPE' | 'BAD_HMAC' | 'NO_HMAC' | 'OVERLOAD';
+  | 'BAD_ENVELOPE' | 'BAD_HMAC' | 'NO_HMAC' | 'OVERLOAD'
+  /** A bug in the engine met this input (it is logged with the stack); the engine keeps going. */
+  | 'INTERNAL_ERROR';
 
 export type MsgTypeName = 'CLIENT_STARTED' | 'CLIENT_STOPPED' | 'CLIENT_FAILED' | 'LEASE_UPDATE' | 'LEASE_DEL' | 'LEASE_RENEW';
 /** The C manager's MsgType codes. */
@@ -93,4 +95,44 @@ export interface EngineOptions {
   /** 'full' fsyncs every commit (power-loss safe); 'normal' survives process crashes (kill -9). */
   durability?: 'full' | 'normal';
   clock?: () => number;
+}
+
+/** One row per (ifname, version) for `leases()` / `dhcp-manager leases`. */
+export interface LeaseView {
+  ifname: string;
+  version: 4 | 6;
+  /** The interface's instance number (the `{i}` in Device.DHCPv4.Client.{i}., Device.IP.Interface.{i}.). */
+  instance: number;
+  /** 'bound' while the lease holds an address or prefix, 'none' otherwise. */
+  status: 'bound' | 'none';
+  /** v4: the last dhcpState (bound, renew, deconfig...); v6: the last cause (add, update, expired-by-manager...). */
+  state: string;
+  addresses: Array<{
+    kind: 'ipv4' | 'ia_na' | 'ia_pd';
+    /** 'a.b.c.d/len', 'addr/128' for IA_NA, 'prefix/len' for IA_PD. */
+    value: string;
+    /** Seconds left; -1 = infinite. */
+    preferredRemaining: number;
+    validRemaining: number;
+  }>;
+  dnsServers: string[];
+  /** ms since epoch of the last change to this row. */
+  updatedAt: number;
+}
+
+/** `engine.stats()`: counters since open plus store health. */
+export interface EngineStats {
+  applied: number;
+  duplicates: number;
+  stale: number;
+  unavailable: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  /** Leases, addresses and prefixes removed by expireDue(). */
+  expired: number;
+  activeLeases: { v4: number; v6: number };
+  interfaces: number;
+  storePath: string;
+  /** Last failed commit, if any (cleared by the next good commit: see storeHealthy). */
+  lastCommitError?: { time: number; message: string };
+  storeHealthy: boolean;
 }
