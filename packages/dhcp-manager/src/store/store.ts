@@ -5,7 +5,7 @@
  * per interface by deleting the row `limit` places behind the new one (no scans).
  * Schema changes bump SCHEMA_VERSION and add a migration step in migrate().
  */
-import Database from 'better-sqlite3';
+import Database = require('better-sqlite3');
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import type { LeaseEvent } from '../contract';
