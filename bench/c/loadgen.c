@@ -3,7 +3,8 @@
  * as little as possible and the receiver under test gets the CPU. Built by bench/lib/cload.js.
  *
  *   loadgen push ADDR FRAMES FRAMESIZE COUNT
- *       PUSH COUNT frames, cycling through the FRAMESIZE-byte frames in the file FRAMES.
+ *       PUSH COUNT frames, cycling through the FRAMESIZE-byte frames in the file FRAMES; report,
+ *       then keep the socket open until stdin reaches EOF (no linger in libnanomsg).
  *   loadgen req ADDR FRAMES FRAMESIZE COUNT THREADS
  *       THREADS REQ sockets (one thread each), closed loop; thread t sends frames
  *       t*K/THREADS .. (t+1)*K/THREADS-1 of the file wrapped in our acked envelope (48-byte header,
@@ -50,9 +51,15 @@ static int do_push(void) {
     if (nn_send(s, frames + (sent % nframes) * fsize, (size_t)fsize, 0) < 0) break;
   }
   uint64_t t1 = now_ns();
-  usleep(200000); /* no linger in libnanomsg 1.x: give the worker thread time to write */
-  nn_close(s);
   printf("{\"sent\":%ld,\"ok\":%ld,\"ns\":%llu}\n", sent, sent, (unsigned long long)(t1 - t0));
+  fflush(stdout);
+  /* libnanomsg 1.x has no linger: frames still in the socket's buffer are lost at nn_close. When
+     the parent gave us a pipe on stdin, hold the socket open until it closes it (EOF); with
+     /dev/null this returns at once. Then a short grace for the worker thread. */
+  char c;
+  while (read(0, &c, 1) > 0) {}
+  usleep(200000);
+  nn_close(s);
   return sent == count ? 0 : 1;
 }
 

@@ -46,17 +46,41 @@ function ackedFrameFile(dir, threads, ifBase) {
   return file;
 }
 
-/** Start one loadgen process; resolves with its JSON report. */
-function run(args, timeoutMs = 300000) {
-  const child = track(spawn(build(), args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * Start one loadgen process. Resolves with its JSON report. With `hold`, a pusher keeps its
+ * socket open after the report until `release()` (libnanomsg has no linger; closing early loses
+ * frames still buffered), and `exited` resolves when it has gone.
+ */
+function start(args, { hold = false, timeoutMs = 300000 } = {}) {
+  const child = track(spawn(build(), args.map(String), { stdio: [hold ? 'pipe' : 'ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  return waitExit(child, timeoutMs).then((r) => {
-    if (r.code !== 0 || !out.trim()) throw new Error(`loadgen ${args[0]} failed (code ${r.code}, signal ${r.signal}): ${err.trim()}`);
-    return JSON.parse(out.trim().split('\n').pop());
+  let resolveReport;
+  let rejectReport;
+  const report = new Promise((res, rej) => { resolveReport = res; rejectReport = rej; });
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.includes('\n')) resolveReport(JSON.parse(out.split('\n')[0]));
   });
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = waitExit(child, timeoutMs).then((r) => {
+    if (r.code !== 0 || !out.trim()) {
+      const e = new Error(`loadgen ${args[0]} failed (code ${r.code}, signal ${r.signal}): ${err.trim()}`);
+      rejectReport(e);
+      throw e;
+    }
+    return r;
+  });
+  exited.catch(() => {});
+  const release = () => { if (child.stdin && !child.stdin.destroyed) child.stdin.end(); return exited; };
+  return { report, release, exited };
 }
 
-module.exports = { build, legacyFrameFile, ackedFrameFile, run, tmpDir };
+/** Run one loadgen process to its end; resolves with its report. */
+async function run(args, timeoutMs = 300000) {
+  const p = start(args, { timeoutMs });
+  await p.exited;
+  return p.report;
+}
+
+module.exports = { build, legacyFrameFile, ackedFrameFile, run, start, tmpDir };

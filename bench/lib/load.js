@@ -42,7 +42,7 @@ async function bareBaseline({ pushers, perPusher, interfaces }) {
   const timeout = setTimeout(() => rx.connected && rx.send({ stop: true }), 60000);
   const r = await done;
   clearTimeout(timeout);
-  await ps;
+  await ps.release();
   await waitExit(rx, 5000);
   fs.rmSync(dir, { recursive: true, force: true });
   if (r.error) throw new Error(`baseline receiver: ${r.error}`);
@@ -50,28 +50,34 @@ async function bareBaseline({ pushers, perPusher, interfaces }) {
   return { rate: r.count / secs, count: r.count, secs };
 }
 
+/** Start C pushers; `sent` resolves when all sent everything, `release()` lets them close. */
 function cPushers(dir, addr, pushers, perPusher, interfaces) {
-  const runs = [];
+  const ps = [];
   for (let i = 0; i < pushers; i++) {
-    runs.push(cload.run(['push', addr, cload.legacyFrameFile(dir, interfaces, i * 7919), 1464, perPusher]));
+    ps.push(cload.start(['push', addr, cload.legacyFrameFile(dir, interfaces, i * 7919), 1464, perPusher], { hold: true }));
   }
-  return Promise.all(runs);
+  return {
+    sent: Promise.all(ps.map((p) => p.report)),
+    release: () => Promise.all(ps.map((p) => p.release())),
+  };
 }
 
 /**
  * The same C pushers into the manager's legacy PULL; rate = messages applied (read from
  * /metrics) over the time from the start to the last counter increase.
  */
-async function managerLegacy(mgr, { pushers, perPusher, interfaces, idleMs = 2000 }) {
+async function managerLegacy(mgr, { pushers, perPusher, interfaces, idleMs = 3000, budgetMs = 60000 }) {
   const before = await mgr.counts();
   const total = pushers * perPusher;
   const t0 = process.hrtime.bigint();
-  await cPushers(mgr.dir, mgr.endpoints.listen, pushers, perPusher, interfaces);
-  const end = await mgr.waitApplied(before.applied + before.rejected + total, { idleMs });
+  const ps = cPushers(mgr.dir, mgr.endpoints.listen, pushers, perPusher, interfaces);
+  const end = await mgr.waitApplied(before.applied + before.rejected + total, { idleMs, timeoutMs: budgetMs });
+  await ps.release();
   const applied = end.applied - before.applied;
   const rejected = end.rejected - before.rejected;
   const secs = Number(end.atNs - t0) / 1e9;
-  return { rate: applied / secs, applied, rejected, total, secs, samples: end.samples };
+  const complete = applied + rejected >= total;
+  return { rate: applied / secs, applied, rejected, total, secs, complete, samples: end.samples };
 }
 
 /** C REQ senders (one process, `threads` sockets), closed loop: acked leases/s and RTTs. */

@@ -100,15 +100,14 @@ class Manager {
   }
 
   /**
-   * Messages the manager has finished with (applied, duplicate/stale, rejected, dropped), and
-   * of those the ones applied to the model. Read from /metrics.
+   * From /metrics: messages the manager has finished with (every ingest result, plus legacy
+   * frames dropped on a full queue), and of those the ones applied to the model.
    */
   async counts() {
     const s = await this.metrics();
-    const received = sumMetric(s, 'dhcpmgr_messages_total');
-    const applied = sumMetric(s, 'dhcpmgr_applied_total') || sumMetric(s, 'dhcpmgr_events_total');
-    const rejected = sumMetric(s, 'dhcpmgr_rejected_total');
-    return { received, applied, rejected, samples: s };
+    const applied = sumMetric(s, 'dhcpmgr_ingest_results_total', { status: 'applied' });
+    const finished = sumMetric(s, 'dhcpmgr_ingest_results_total') + sumMetric(s, 'dhcpmgr_overload_dropped_total');
+    return { applied, rejected: finished - applied, samples: s };
   }
 
   /**
