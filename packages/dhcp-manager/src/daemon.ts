@@ -92,6 +92,7 @@ export class Daemon {
     this.queue = new IngestQueue(engine, {
       limit: c.queueLimit,
       batchSize: c.batchSize,
+      minWaitMs: c.commitDelayMs,
       afterBatch: () => { this.expiry?.arm(); this.metrics.queueDepth.set(this.queue?.depth ?? 0); },
       onError: (err) => this.note('engine', err),
     });

@@ -89,7 +89,11 @@ function client(): typeof import('./client') {
 async function startCommand(a: Record<string, unknown>, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const { resolveConfig } = require('../config') as typeof import('../config');
   const flags: Partial<Record<OptionName, unknown>> = {};
-  for (const name of Object.keys(OPTIONS) as OptionName[]) flags[name] = a[name];
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const v = a[name];
+    // A scalar option given twice: the last one wins, as in most CLIs.
+    flags[name] = Array.isArray(v) && OPTIONS[name].type !== 'array' ? v[v.length - 1] : v;
+  }
   const config = resolveConfig(flags, env, a.config as string | undefined); // throws ConfigError -> exit 2
   const { runDaemon } = require('./start') as typeof import('./start');
   return runDaemon(config, io);

@@ -66,3 +66,15 @@ describe('IngestQueue', () => {
     expect(logged).toEqual([0]);
   });
 });
+
+describe('IngestQueue group commit', () => {
+  it('waits commit-delay before draining, gathering items into one batch', async () => {
+    const batches: number[] = [];
+    const q = new IngestQueue({ ingestBatch: (items) => { batches.push(items.length); return items.map(() => ({ status: 'duplicate', ifname: 'x' })); } }, { limit: 100, batchSize: 50, minWaitMs: 30 });
+    q.offer({ ingest: { frame: Buffer.from([1]), channel: 'legacy', receivedAt: 0 } });
+    await new Promise((r) => setTimeout(r, 10));
+    q.offer({ ingest: { frame: Buffer.from([1]), channel: 'legacy', receivedAt: 0 } });
+    await q.idle();
+    expect(batches).toEqual([2]);
+  });
+});
