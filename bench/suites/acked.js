@@ -12,11 +12,11 @@ module.exports = {
   title: 'acknowledged channel, 32 concurrent senders',
   async run(ctx) {
     const threads = 32;
-    const base = await bareRepC({ threads, count: ctx.quick ? 3200 : 64000 });
+    const base = await bareRepC({ threads, count: ctx.quick ? 3200 : 32000 });
     ctx.log(`bare REP: ${Math.round(base.rate)}/s, p99 ${base.p99us} us`);
     const mgr = await startManager([], { tag: 'acked' });
     try {
-      const r = await cAcked(mgr.endpoints.ack, { threads, count: ctx.quick ? 640 : 6400 });
+      const r = await cAcked(mgr.endpoints.ack, { threads, count: ctx.quick ? 640 : 3200 });
       ctx.log(`manager acked: ${Math.round(r.rate)}/s (${r.ok} applied of ${r.sent}), p99 ${r.p99us} us`);
       ctx.shared.ackedBase = base;
       return [

@@ -25,7 +25,7 @@ module.exports = {
     const interfaces = 64;
     const perPusher = ctx.quick ? 2000 : 100000;
     const budgetMs = ctx.quick ? 8000 : 40000;
-    const basePer = ctx.quick ? 10000 : 250000;
+    const basePer = ctx.quick ? 10000 : 150000;
     const base = await bareBaseline({ pushers, perPusher: basePer, interfaces });
     ctx.log(`bare PULL: ${Math.round(base.rate)}/s (${base.count} in ${base.secs.toFixed(2)} s)`);
     const b = { label: 'bare PULL count', value: base.rate };
