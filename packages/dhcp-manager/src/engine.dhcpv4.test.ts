@@ -62,7 +62,7 @@ describe('engine: DHCPv4 leases from C-layout udhcpc messages', () => {
     h.engine.ingestBatch([legacy(v4('veth-cli', { mtuAssigned: true, mtuSize: 1400, timeZone: 'CET' }), T0)]);
     const [r] = h.engine.ingestBatch([legacy(udhcpcMsg(name)!, T0 + 1000)]);
     expect(r).toMatchObject({ status: 'applied', event: { msgType: 4, msgTypeName: 'LEASE_DEL' } });
-    expect((r as { event: { lease: { ipAddress: string } } }).event.lease.ipAddress).toBe('192.168.77.130');
+    expect((r as unknown as { event: { lease: { ipAddress: string } } }).event.lease.ipAddress).toBe('192.168.77.130');
     const all = h.engine.get(['Device.DHCPv4.Client.1.']);
     if (!all.ok) throw new Error(all.error);
     const byName = Object.fromEntries(all.values.map((v) => [v.path.replace('Device.DHCPv4.Client.1.', ''), v.value]));

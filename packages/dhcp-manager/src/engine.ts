@@ -56,12 +56,16 @@ export class Engine {
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
   private closed = false;
   private readonly tree: TreeSource;
+  private readonly handler4: { observe(v: number): void };
+  private readonly handler6: { observe(v: number): void };
 
   private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private readonly store: Store) {
     this.clock = opts.clock ?? Date.now;
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
+    this.handler4 = deps.metrics.handlerSeconds.labels('4');
+    this.handler6 = deps.metrics.handlerSeconds.labels('6');
     this.expiry = new ExpiryQueue((ifname, v) => this.records.get(recordKey(ifname, v)), () => this.records.entries());
     this.tree = {
       interfaces: () => this.byInstance,
@@ -157,7 +161,7 @@ export class Engine {
         staged.set(key, routed.out.record);
         stagedOrders.set(key, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
         pending.push(this.pendingOf(i, key, msg.ifname, msg.version, instance, routed.out, at));
-        this.deps.metrics.handlerSeconds.observe({ version: String(msg.version) }, Number(process.hrtime.bigint() - t0) / 1e9);
+        (msg.version === 4 ? this.handler4 : this.handler6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
       } catch (err) {
         this.log.error({ err, index: i }, 'engine bug while handling a message; message refused');
         results[i] = this.reject(channel, 'INTERNAL_ERROR', 'internal error (logged)');

@@ -123,6 +123,8 @@ const v6Live = (m: PluginMsg): boolean => v6(m) && !m.dhcpv6.isExpired;
 const L4 = (m: PluginMsg) => (m as DhcpV4Message).dhcpv4;
 const L6 = (m: PluginMsg) => (m as DhcpV6Message).dhcpv6;
 const always = (): boolean => true;
+/** Quote untrusted text for a detail; escapeText() makes it log-safe later. */
+const q = (s: string): string => `"${s}"`;
 
 export const RULES: readonly Rule[] = [
   { name: 'outer ifname follows Linux rules', reason: 'BAD_IFNAME', applies: always, check: (m) => ifnameProblem(m.ifname) },
@@ -134,15 +136,15 @@ export const RULES: readonly Rule[] = [
     name: 'inner ifname equals the outer one', reason: 'IFNAME_MISMATCH', applies: always,
     check: (m) => {
       const inner = v4(m) ? m.dhcpv4.ifname : L6(m).ifname;
-      return inner === m.ifname ? undefined : `inner ifname ${JSON.stringify(inner)} differs from outer ${JSON.stringify(m.ifname)}`;
+      return inner === m.ifname ? undefined : `inner ifname ${q(inner)} differs from outer ${q(m.ifname)}`;
     },
   },
-  { name: 'v4 dhcpState is a udhcpc event', reason: 'BAD_STATE', applies: v4, check: (m) => (V4_STATES.has(L4(m).dhcpState) ? undefined : `unknown dhcpState ${JSON.stringify(L4(m).dhcpState)}`) },
+  { name: 'v4 dhcpState is a udhcpc event', reason: 'BAD_STATE', applies: v4, check: (m) => (V4_STATES.has(L4(m).dhcpState) ? undefined : `unknown dhcpState ${q(L4(m).dhcpState)}`) },
   {
     name: 'v4 bound/renew carries addressAssigned', reason: 'BAD_STATE', applies: v4Set,
     check: (m) => (L4(m).addressAssigned ? undefined : `${L4(m).dhcpState} without addressAssigned`),
   },
-  { name: 'v4 address is IPv4', reason: 'BAD_ADDRESS', applies: v4Set, check: (m) => (isIPv4(L4(m).address) ? undefined : `address ${JSON.stringify(L4(m).address)} is not an IPv4 address`) },
+  { name: 'v4 address is IPv4', reason: 'BAD_ADDRESS', applies: v4Set, check: (m) => (isIPv4(L4(m).address) ? undefined : `address ${q(L4(m).address)} is not an IPv4 address`) },
   {
     name: 'v4 netmask is a contiguous IPv4 mask', reason: 'BAD_NETMASK', applies: v4Set,
     check: (m) => { const r = netmaskLength(L4(m).netmask); return typeof r === 'string' ? r : undefined; },
@@ -165,22 +167,22 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'v6 IA_NA address is IPv6', reason: 'BAD_ADDRESS', applies: (m) => v6(m) && L6(m).iaNa.assigned,
-    check: (m) => { const a = L6(m).iaNa.address; return isIPv6(a) && !a.includes('%') ? undefined : `ia_na.address ${JSON.stringify(a)} is not an IPv6 address`; },
-  },
-  {
-    name: 'v6 IA_PD prefix is IPv6 with no host bits', reason: 'BAD_PREFIX', applies: (m) => v6(m) && L6(m).iaPd.assigned,
-    check: (m) => { const p = prefixProblem(L6(m).iaPd.prefix, L6(m).iaPd.prefixLength); return p && p.reason === 'BAD_PREFIX' ? p.detail : undefined; },
+    check: (m) => { const a = L6(m).iaNa.address; return isIPv6(a) && !a.includes('%') ? undefined : `ia_na.address ${q(a)} is not an IPv6 address`; },
   },
   {
     name: 'v6 IA_PD prefix length is 1..128', reason: 'BAD_PREFIX_LENGTH', applies: (m) => v6(m) && L6(m).iaPd.assigned,
-    check: (m) => { const p = prefixProblem(L6(m).iaPd.prefix, L6(m).iaPd.prefixLength); return p?.detail; },
+    check: (m) => { const n = L6(m).iaPd.prefixLength; return n >= 1 && n <= 128 ? undefined : `ia_pd.PrefixLength ${n} is outside 1..128`; },
+  },
+  {
+    name: 'v6 IA_PD prefix is IPv6 with no host bits', reason: 'BAD_PREFIX', applies: (m) => v6(m) && L6(m).iaPd.assigned,
+    check: (m) => prefixProblem(L6(m).iaPd.prefix, L6(m).iaPd.prefixLength)?.detail,
   },
   {
     name: 'v6 DNS servers are IPv6', reason: 'BAD_ADDRESS', applies: v6Live,
     check: (m) => {
       for (const s of [L6(m).dns.nameserver, L6(m).dns.nameserver1]) {
         const t = s.trim();
-        if (t && (!isIPv6(t) || t.includes('%'))) return `dns server ${JSON.stringify(t)} is not an IPv6 address`;
+        if (t && (!isIPv6(t) || t.includes('%'))) return `dns server ${q(t)} is not an IPv6 address`;
       }
       return undefined;
     },
