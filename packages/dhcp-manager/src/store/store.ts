@@ -6,7 +6,7 @@
  * Schema changes bump SCHEMA_VERSION and add a migration step in migrate().
  */
 import Database = require('better-sqlite3');
-import { mkdirSync } from 'fs';
+import { mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import type { LeaseEvent } from '../contract';
 import type { LeaseRecord } from '../model/types';
@@ -49,7 +49,7 @@ export class Store {
   constructor(opts: StoreOptions) {
     this.path = join(opts.stateDir, STORE_FILE);
     this.limit = opts.historyPerInterface;
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     let readOnly = false;
     try {
       mkdirSync(opts.stateDir, { recursive: true, mode: 0o750 });
@@ -59,15 +59,17 @@ export class Store {
       db.pragma('busy_timeout = 2000');
       migrate(db);
     } catch (writeErr) {
+      // SQLite may have opened the file read-only by itself; that handle is of no use here.
+      if (db?.open) db.close();
+      if (writeErr instanceof NewerSchemaError) throw writeErr;
       try {
-        db = new Database(this.path, { readonly: true, fileMustExist: true });
-        db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version');
+        db = openReadOnly(this.path);
         readOnly = true;
-      } catch {
-        throw new Error(`Cannot open the store ${this.path}: ${(writeErr as Error).message}`);
+      } catch (readErr) {
+        throw new Error(`Cannot open the store ${this.path}: ${(writeErr as Error).message}; read-only: ${(readErr as Error).message}`);
       }
     }
-    this.db = db;
+    this.db = db!;
     this.readOnly = readOnly;
     if (!readOnly) {
       this.st = {
@@ -149,12 +151,36 @@ export class Store {
   }
 }
 
+class NewerSchemaError extends Error {}
+
+/**
+ * For a state dir we cannot write: SQLite cannot open a WAL database read-only without its
+ * -shm file, so when that fails we read the file into an in-memory copy (header switched from
+ * WAL to rollback mode). A -wal file left by a crash is not read in that case.
+ */
+function openReadOnly(path: string): Database.Database {
+  const probe = (d: Database.Database) => d.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version');
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    probe(db);
+    return db;
+  } catch {
+    if (db?.open) db.close();
+  }
+  const image = readFileSync(path);
+  if (image.length >= 20) { image[18] = 1; image[19] = 1; }
+  const mem = new Database(image);
+  probe(mem);
+  return mem;
+}
+
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
   const have = row ? Number(row.value) : 0;
   if (have > SCHEMA_VERSION) {
-    throw new Error(`schema version ${have} is newer than this manager's ${SCHEMA_VERSION}`);
+    throw new NewerSchemaError(`schema version ${have} is newer than this manager's ${SCHEMA_VERSION}`);
   }
   if (have < 1) {
     db.transaction(() => {
