@@ -100,8 +100,14 @@ export function startWatch(lab: Lab): Watch {
   };
 }
 
+/** The published event inside a `watch --json` line (`{topic, event}`), or the line itself. */
+export function eventOf(e: Record<string, unknown>): Record<string, unknown> {
+  return (e.event && typeof e.event === 'object' ? e.event : e) as Record<string, unknown>;
+}
+
 export function msgTypeOf(e: Record<string, unknown>): string {
-  return String(e.msgTypeName ?? e.MsgTypeName ?? e.msgType ?? e.MsgType ?? '');
+  const x = eventOf(e);
+  return String(x.msgTypeName ?? x.MsgTypeName ?? x.msgType ?? x.MsgType ?? '');
 }
 
 /**
