@@ -15,6 +15,9 @@ export interface Io {
 
 export const DEFAULT_URL = `http://${DEFAULTS.http}`;
 
+/** Wrong command line (unknown command or option, missing argument): exit code 2. */
+class UsageError extends Error {}
+
 const defaultIo: Io = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -68,14 +71,16 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       setCode(require('./decode').decodeCommand(a.file as string, a.abi as 'auto', a.json as boolean, io) as Promise<number>))
     .demandCommand(1, 'Name a command: start, status, get, leases, history, watch or decode')
     .fail((msg, err) => {
-      if (err) throw err;
-      io.stderr(`dhcp-manager: ${msg}\nRun "dhcp-manager --help" for usage.\n`);
-      code = 2;
+      throw err ?? new UsageError(msg);
     })
     .exitProcess(false);
   try {
     await parser.parseAsync();
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`dhcp-manager: ${err.message}\nRun "dhcp-manager --help" for usage.\n`);
+      return 2;
+    }
     io.stderr(`dhcp-manager: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;
   }

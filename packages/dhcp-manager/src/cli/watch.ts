@@ -37,7 +37,7 @@ export function watch(endpoint: string, topics: string[], count: number | undefi
 function line(topic: string, e: Record<string, any>): string {
   const t = new Date(typeof e?.time === 'number' ? e.time : Date.now()).toISOString();
   if (topic === 'dhcpmgr.reject') return `${t}  REJECT  ${e.ifname ?? '-'}  ${e.reason}  (${e.channel}) ${e.detail}`;
-  const l = (e.lease ?? {}) as Record<string, unknown>;
-  const addr = ['IPAddress', 'address', 'IANA', 'IAPD'].map((k) => l[k]).find((v) => typeof v === 'string' && v) ?? '';
+  const l = (e.lease ?? {}) as Record<string, any>;
+  const addr = [l.ipAddress, l.iaNa?.address, l.iaPd?.prefix].filter((v) => typeof v === 'string' && v).join(' ');
   return `${t}  ${e.msgTypeName}(${e.msgType})  ${e.ifname}  v${e.version}  ${e.cause}  ${addr}  ${topic}`;
 }
