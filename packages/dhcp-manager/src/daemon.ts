@@ -74,7 +74,7 @@ export class Daemon {
     const factory = this.engineFactory ?? defaultEngineFactory;
     const engine = factory(
       { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: c.durability, historyPerInterface: c.historyPerInterface },
-      { logger: this.log.child({ component: 'engine' }), metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
+      { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
     );
     this.engine = engine;
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
@@ -104,7 +104,7 @@ export class Daemon {
     if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, ropts);
     if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
     this.spool.watch(this.queue, c.spoolScanMs);
-    this.log.info({ component: 'daemon', version: VERSION, pid: process.pid, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
+    this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
 
   /** Idempotent: stop receiving, commit what is queued, wait for appliers, close the store. */
