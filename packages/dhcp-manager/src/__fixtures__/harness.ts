@@ -24,7 +24,8 @@ export interface Harness {
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-export function harness(extra: Partial<EngineOptions> = {}, stateDir = mkdtempSync(join(tmpdir(), 'dhcpmgr-engine-')), clock = { now: T0 }): Harness {
+export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock = { now: T0 }): Harness {
+  const stateDir = dir ?? mkdtempSync(join(tmpdir(), 'dhcpmgr-engine-'));
   const metrics = new ManagerMetrics();
   const events: LeaseEvent[] = [];
   const rejects: Harness['rejects'] = [];
@@ -34,7 +35,13 @@ export function harness(extra: Partial<EngineOptions> = {}, stateDir = mkdtempSy
   const logger = pino({ level: 'info' }, dest);
   const sink: EventSink = { publish: (e) => events.push(e), publishReject: (r) => rejects.push(r) };
   const applier: Applier = { name: 'record', apply: (c) => changes.push(c), idle: async () => undefined };
-  const engine = Engine.open({ stateDir, abi: 'auto', durability: 'normal', clock: () => clock.now, ...extra }, { logger, metrics, sink, applier });
+  let engine: Engine;
+  try {
+    engine = Engine.open({ stateDir, abi: 'auto', durability: 'normal', clock: () => clock.now, ...extra }, { logger, metrics, sink, applier });
+  } catch (err) {
+    if (dir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
   const h: Harness = {
     engine, metrics, events, rejects, changes, logLines, stateDir, clock,
     reopen: (more = {}) => { engine.close(); return harness({ ...extra, ...more }, stateDir, clock); },
