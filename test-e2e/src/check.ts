@@ -37,3 +37,9 @@ export function secondsLeft(v: string | number | boolean | undefined): number {
   }
   throw new Error(`not a lifetime: ${JSON.stringify(v)}`);
 }
+
+/** When a lifetime ends, as ms since epoch (exact for a dateTime, +-1 s of CLI latency for a count). */
+export function endsAt(v: string | number | boolean | undefined): number {
+  if (typeof v === 'string' && !/^\d+$/.test(v) && !Number.isNaN(Date.parse(v))) return Date.parse(v);
+  return Date.now() + secondsLeft(v) * 1000;
+}
