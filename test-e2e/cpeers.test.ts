@@ -8,13 +8,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeFrame, emptyV4Lease, encode } from '@dhcpmgr/plugin-msg';
+import { decodeFrame, emptyV4Lease, encode, V4_FIELDS, V6_FIELDS } from '@dhcpmgr/plugin-msg';
 import { asserted, instances, param } from './src/check';
-import { buildCPeer } from './src/cpeers';
+import { buildCPeer, buildCTwin, differingFields } from './src/cpeers';
 import { loadCapture } from './src/fixtures';
 import { CLEAN_PATH, createLab, Lab, NET } from './src/lab';
 import { DIBBLER_PLUGIN_BIN, Manager, startManager, UDHCPC_PLUGIN_BIN, requireBuilt } from './src/manager';
-import { run, start, stop, waitFor } from './src/proc';
+import { run, runBytes, start, stop, waitFor } from './src/proc';
 import { startDnsmasq, startUdhcpc } from './src/servers';
 
 jest.setTimeout(30000);
@@ -137,6 +137,12 @@ it('receives in C exactly the bytes the udhcpc plugin encodes (legacy mode, capt
     expect(m.dhcpv4.dhcpState).toBe('bound');
   }
   asserted(`C receiver got ${got.length} bytes from the udhcpc plugin (legacy), identical to its --out encoding; address ${cap.env.ip}`);
+  const twin = runBytes([buildCTwin('udhcpc', lab.dir), cap.event], cap.env);
+  const diff = differingFields(got, twin, V4_FIELDS, 4);
+  // Documented differences: our plugin also fills mtu (the C plugin never reads it) and a numeric
+  // time offset; everything else must be byte-identical to the C plugin's twin.
+  expect(diff.filter((f) => !['dhcpv4.mtuAssigned', 'dhcpv4.mtuSize', 'dhcpv4.timeOffset', 'dhcpv4.isTimeOffsetAssigned'].includes(f))).toEqual([]);
+  asserted(`udhcpc plugin bytes vs the C twin: identical except the documented extras [${diff.join(', ')}]`);
 });
 
 it('receives in C exactly the bytes the dibbler plugin encodes (legacy mode, captured env)', async () => {
@@ -151,6 +157,11 @@ it('receives in C exactly the bytes the dibbler plugin encodes (legacy mode, cap
     expect(m.dhcpv6.iaPd.prefix).toBe(cap.env.PREFIX1);
   }
   asserted(`C receiver got ${got.length} bytes from the dibbler plugin (legacy), identical to its --out encoding; ADDR1 ${cap.env.ADDR1} PREFIX1 ${cap.env.PREFIX1}`);
+  const twin = runBytes([buildCTwin('dibbler', lab.dir), cap.event], cap.env);
+  const diff = differingFields(got, twin, V6_FIELDS, 6);
+  // Documented difference: dibbler ends list values with a space; our plugin trims it, C does not.
+  expect(diff.filter((f) => !['dhcpv6.domainName', 'dhcpv6.ntpServer'].includes(f))).toEqual([]);
+  asserted(`dibbler plugin bytes vs the C twin: identical except the documented trimming [${diff.join(', ')}]`);
 });
 
 it('receives in C what the udhcpc plugin sends when a real udhcpc runs it', async () => {

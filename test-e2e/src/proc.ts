@@ -130,3 +130,10 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await sleep(everyMs);
   }
 }
+
+/** Run a short command and return its stdout as raw bytes; throws when it fails. */
+export function runBytes(argv: string[], env: NodeJS.ProcessEnv): Buffer {
+  const r = spawnSync(argv[0]!, argv.slice(1), { env, timeout: 20000 });
+  if (r.status !== 0 || r.error) throw new Error(`command failed (${r.status ?? r.signal}): ${argv.join(' ')}\n${r.stderr?.toString()}`);
+  return r.stdout;
+}
