@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# System packages the e2e suite needs (Debian/Ubuntu). Idempotent and quiet: installs only what is
+# missing, runs `apt-get update` at most once. CI runs it as root.
+#   busybox (udhcpc), dnsmasq (DHCPv4 server; --no-install-recommends, because its recommended
+#   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
+#   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat).
+set -euo pipefail
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev libnanomsg-dev nanomsg-utils util-linux)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all present (${PKGS[*]})"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root (sudo $0)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A freshly installed dnsmasq/dibbler package starts its daemon as a service; the suite runs its
+# own copies in namespaces. Stop only the services of packages installed just now.
+for svc in "${missing[@]}"; do
+  case "$svc" in dnsmasq|dibbler-server|dibbler-client) ;; *) continue ;; esac
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+    systemctl disable --quiet "$svc" 2>/dev/null || true
+  fi
+done
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare; do
+  command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
+done
+[ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }
+echo "install-deps: done"
