@@ -6,9 +6,18 @@ import { spawn } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { encodeEnvelope, stampNow } from '@dhcpmgr/plugin-msg';
+import { run } from './index';
 import { acked, BIN, cleanup, cli, endpoints, Endpoints, requireBuilt, startDaemon, v4, v6 } from '../__fixtures__/daemon-harness';
 
 jest.setTimeout(60000);
+
+/** run() in this process: the same code path as the executable, without a node start per call. */
+async function inproc(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {}, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  return { code, stdout, stderr };
+}
 
 describe('dhcp-manager CLI', () => {
   let e: Endpoints;
@@ -22,22 +31,25 @@ describe('dhcp-manager CLI', () => {
     [['--interfaces', 'eth0,a b'], /Invalid --interfaces "a b"/],
     [['--queue-limit', '-3'], /Invalid --queue-limit -3: expected an integer from 1/],
     [['--config', '/nonexistent/dhcpmgr.json'], /Cannot read --config/],
-  ])('start %j exits 2 with a message naming the value', (args, message) => {
-    const r = cli(['start', '--state-dir', join(e.dir, 'never'), ...args]);
+  ])('start %j exits 2 with a message naming the value', async (args, message) => {
+    const r = await inproc(['start', '--state-dir', join(e.dir, 'never'), ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
   });
 
-  it('exits 2 on an unknown command or option', () => {
+  it('the executable exits 2 on a bad option value, an unknown command or option', async () => {
+    const r = cli(['start', '--abi', 'x86', '--state-dir', join(e.dir, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Invalid --abi "x86": expected one of auto, lp64, ilp32');
     expect(cli(['frobnicate']).code).toBe(2);
-    expect(cli(['status', '--bogus']).code).toBe(2);
+    expect((await inproc(['status', '--bogus'])).code).toBe(2);
   });
 
-  it('decodes a raw message file and a spooled envelope, listing fields and findings', () => {
+  it('decodes a raw message file and a spooled envelope, listing fields and findings', async () => {
     const raw = join(e.dir, 'bound.bin');
     writeFileSync(raw, v4('erouter0', 'bound', { staticRoutes: 'x'.repeat(64) }));
-    const r = cli(['decode', raw]);
+    const r = await inproc(['decode', raw]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('abi: lp64');
     expect(r.stdout).toMatch(/dhcpv4\.address\s+"192\.0\.2\.10"/);
@@ -45,7 +57,7 @@ describe('dhcp-manager CLI', () => {
 
     const env = join(e.dir, 'spooled.msg');
     writeFileSync(env, encodeEnvelope(v6('erouter0', false, {}, 'ilp32'), stampNow()));
-    const j = JSON.parse(cli(['decode', env, '--json']).stdout);
+    const j = JSON.parse((await inproc(['decode', env, '--json'])).stdout);
     expect(j).toMatchObject({ ok: true, abi: 'ilp32', msg: { version: 6, dhcpv6: { iaNa: { address: '2001:db8::10' } } } });
     expect(j.envelope.senderPid).toBe(process.pid);
   });
@@ -80,28 +92,28 @@ describe('dhcp-manager CLI', () => {
     }
     expect(JSON.parse(watched.trim())).toMatchObject({ topic: 'Device.DHCPv4.Client.1.Events', event: { msgTypeName: expect.stringMatching(/^LEASE_(UPDATE|RENEW)$/), ifname: 'erouter0' } });
 
-    const get = cli(['get', 'Device.DHCPv4.Client.1.IPAddress', 'Device.DHCPv4.Client.1.DHCPStatus', ...url]);
+    const get = (await inproc(['get', 'Device.DHCPv4.Client.1.IPAddress', 'Device.DHCPv4.Client.1.DHCPStatus', ...url]));
     expect(get.code).toBe(0);
     expect(get.stdout).toMatch(/^path\s+value\s+type$/m);
     expect(get.stdout).toMatch(/Device\.DHCPv4\.Client\.1\.IPAddress\s+192\.0\.2\.10\s+string/);
-    const gj = JSON.parse(cli(['get', 'Device.DHCPv4.Client.1.IPAddress', '--json', ...url]).stdout);
+    const gj = JSON.parse((await inproc(['get', 'Device.DHCPv4.Client.1.IPAddress', '--json', ...url])).stdout);
     expect(gj).toEqual([{ path: 'Device.DHCPv4.Client.1.IPAddress', value: '192.0.2.10', type: 'string' }]);
-    const missing = cli(['get', 'Device.Nothing.Here', ...url]);
+    const missing = (await inproc(['get', 'Device.Nothing.Here', ...url]));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/dhcp-manager: /);
 
-    const leases = cli(['leases', ...url]);
+    const leases = (await inproc(['leases', ...url]));
     expect(leases.stdout).toMatch(/erouter0\s+v4\s+1\s+bound\s+bound\s+ipv4 192\.0\.2\.10\/24/);
-    const hist = cli(['history', '--if', 'erouter0', ...url]);
+    const hist = (await inproc(['history', '--if', 'erouter0', ...url]));
     expect(hist.stdout).toMatch(/erouter0\s+v4\s+LEASE_UPDATE\(3\)\s+bound/);
-    const status = cli(['status', ...url]);
+    const status = (await inproc(['status', ...url]));
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/listen\s+ipc:\/\//);
-    expect(JSON.parse(cli(['status', '--json', ...url]).stdout).engine.applied).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse((await inproc(['status', '--json', ...url])).stdout).engine.applied).toBeGreaterThanOrEqual(1);
   });
 
-  it('says clearly when no daemon answers', () => {
-    const r = cli(['status', '--url', 'http://127.0.0.1:52299']);
+  it('says clearly when no daemon answers', async () => {
+    const r = await inproc(['status', '--url', 'http://127.0.0.1:52299']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot reach dhcp-manager at http:\/\/127\.0\.0\.1:52299/);
   });

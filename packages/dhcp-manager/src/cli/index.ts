@@ -4,7 +4,7 @@
  * node:http: `get` is benchmarked against bare node, so heavy modules are required lazily inside
  * the command that needs them.
  */
-import yargs from 'yargs';
+import createYargs = require('yargs/yargs');
 import type { Argv } from 'yargs';
 import { ConfigError, DEFAULTS, OPTIONS, OptionName } from '../config';
 
@@ -42,7 +42,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   const setCode = (p: Promise<number>): Promise<void> => p.then((c) => { code = c; });
   const url = (y: Argv) => y.option('url', { type: 'string', default: env.DHCPMGR_URL ?? DEFAULT_URL, describe: 'Base URL of the daemon\'s HTTP API' });
   const json = (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON instead of a table' });
-  const parser = yargs(argv)
+  const parser = createYargs(argv)
     .scriptName('dhcp-manager')
     .strict()
     .help()
