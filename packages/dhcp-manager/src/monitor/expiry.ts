@@ -18,7 +18,8 @@ export class ExpiryTimer {
 
   constructor(private readonly engine: Expirer, private readonly onError: (err: unknown) => void = () => undefined) {}
 
-  arm(): void {
+  /** `floorMs`: right after a fire, never re-fire sooner (an engine that keeps reporting a past expiry must not spin). */
+  arm(floorMs = 0): void {
     if (this.stopped) return;
     const at = this.engine.nextExpiry();
     if (at === this.armedAt && this.timer) return;
@@ -26,7 +27,7 @@ export class ExpiryTimer {
     this.timer = undefined;
     this.armedAt = at;
     if (at === undefined) return;
-    const delay = Math.min(Math.max(0, at - Date.now()), MAX_DELAY);
+    const delay = Math.min(Math.max(floorMs, at - Date.now()), MAX_DELAY);
     this.timer = setTimeout(() => this.fire(), delay);
   }
 
@@ -44,6 +45,6 @@ export class ExpiryTimer {
     } catch (err) {
       this.onError(err);
     }
-    this.arm();
+    this.arm(this.engine.nextExpiry() !== undefined && this.engine.nextExpiry()! <= Date.now() ? 100 : 0);
   }
 }
