@@ -8,7 +8,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { onFinal, run, stopAll, waitFor } from './proc';
+import { onFinal, run, stopAll, trackNetns, waitFor } from './proc';
 
 export const NET = {
   v4Subnet: '192.168.77.0/24',
@@ -68,7 +68,10 @@ export async function createLab(tag: string): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dhcpmgr-e2e-${tag}-`));
   const created: string[] = [];
   const delNs = (): void => {
-    for (const ns of created.splice(0)) run(['ip', 'netns', 'del', ns], { allowFail: true });
+    for (const ns of created.splice(0)) {
+      run(['ip', 'netns', 'del', ns], { allowFail: true });
+      trackNetns(ns, false);
+    }
   };
   const unhook = onFinal(delNs);
   const lab: Lab = {
@@ -83,8 +86,11 @@ export async function createLab(tag: string): Promise<Lab> {
     },
   };
   try {
-    ip('netns', 'add', srv); created.push(srv);
-    ip('netns', 'add', cli); created.push(cli);
+    for (const ns of [srv, cli]) {
+      trackNetns(ns, true); // before creating it: a crash right after must still remove it
+      ip('netns', 'add', ns);
+      created.push(ns);
+    }
     ip('link', 'add', vs, 'type', 'veth', 'peer', 'name', vc);
     ip('link', 'set', vs, 'netns', srv);
     ip('link', 'set', vc, 'netns', cli);

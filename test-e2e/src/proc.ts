@@ -5,6 +5,8 @@
  */
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 export interface Tracked {
   name: string;
@@ -18,11 +20,47 @@ export interface Tracked {
 
 const live = new Map<number, Tracked>();
 const finalizers: Array<() => void> = [];
+const namespaces = new Set<string>();
 let hooked = false;
+let reaperList: string | undefined;
+
+/**
+ * A detached watchdog (src/reaper.sh) outlives this process: when jest dies without running any
+ * handler (SIGINT in band, SIGKILL), it kills the PIDs we started and deletes our namespaces.
+ */
+function startReaper(): void {
+  reaperList = path.join(os.tmpdir(), `dhcpmgr-e2e-reap-${process.pid}-${Date.now()}.list`);
+  fs.writeFileSync(reaperList, '');
+  const r = spawn('sh', [path.join(__dirname, 'reaper.sh'), String(process.pid), reaperList], { detached: true, stdio: 'ignore' });
+  r.unref();
+}
+
+function startTime(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Keep the reaper's list equal to what is live now. */
+function syncReaper(): void {
+  if (!reaperList) return;
+  const lines = [...live.keys()].map((p) => `pid ${p} ${startTime(p)}`).concat([...namespaces].map((n) => `netns ${n}`));
+  fs.writeFileSync(reaperList, lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+/** Namespaces the reaper deletes if this process dies before teardown. */
+export function trackNetns(name: string, present: boolean): void {
+  hookExit();
+  if (present) namespaces.add(name); else namespaces.delete(name);
+  syncReaper();
+}
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
+  startReaper();
   process.on('exit', runFinalizersSync);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => { runFinalizersSync(); process.exit(130); });
@@ -62,11 +100,13 @@ export function start(name: string, argv: string[], opts: { env?: NodeJS.Process
   const pid = child.pid;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, sig) => {
     live.delete(pid);
+    syncReaper();
     log?.end();
     resolve(code ?? (sig ? -1 : null));
   }));
   const t: Tracked = { name, child, pid, out: () => out, err: () => err, exited };
   live.set(pid, t);
+  syncReaper();
   return t;
 }
 
