@@ -72,7 +72,15 @@ function start(args, { hold = false, timeoutMs = 300000 } = {}) {
     return r;
   });
   exited.catch(() => {});
-  const release = () => { if (child.stdin && !child.stdin.destroyed) child.stdin.end(); return exited; };
+  let reported = false;
+  report.then(() => { reported = true; }, () => {});
+  // A pusher still blocked in nn_send when the budget ended is stopped (by its PID): its
+  // remaining frames are not part of the measurement.
+  const release = () => {
+    if (!reported && child.exitCode === null) { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (child.stdin && !child.stdin.destroyed) child.stdin.end();
+    return exited.catch(() => undefined);
+  };
   return { report, release, exited };
 }
 
