@@ -43,8 +43,22 @@ export function daemonArgs(e: Endpoints, extra: string[] = []): string[] {
     '--state-dir', e.state, '--spool-dir', e.spool, '--durability', 'normal', '--spool-scan-ms', '100', ...extra];
 }
 
-/** Spawn the daemon; resolves once it logged that it started (rejects if it exits first). */
-export function startDaemon(e: Endpoints, extra: string[] = [], timeoutMs = 8000): Promise<Running> {
+/**
+ * Spawn the daemon; resolves once it logged that it started (rejects if it exits first). When the
+ * HTTP port is taken (another test run on this machine), moves `e.port` up by one and retries.
+ */
+export async function startDaemon(e: Endpoints, extra: string[] = [], timeoutMs = 8000): Promise<Running> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startOnce(e, extra, timeoutMs);
+    } catch (err) {
+      if (attempt >= 8 || !/EADDRINUSE[^"]*127\.0\.0\.1:\d+/.test((err as Error).message)) throw err;
+      e.port += 1;
+    }
+  }
+}
+
+function startOnce(e: Endpoints, extra: string[], timeoutMs: number): Promise<Running> {
   const proc = spawn(process.execPath, [BIN, ...daemonArgs(e, extra)], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   const logs: Array<Record<string, unknown>> = [];

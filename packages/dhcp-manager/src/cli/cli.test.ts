@@ -21,7 +21,7 @@ async function inproc(args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('dhcp-manager CLI', () => {
   let e: Endpoints;
-  beforeAll(() => { requireBuilt(); e = endpoints(52200, 'dhcpmgr-cli-'); });
+  beforeAll(() => { requireBuilt(); e = endpoints(52200 + Math.floor(Math.random() * 40), 'dhcpmgr-cli-'); });
   afterAll(() => cleanup(e));
 
   it.each([
