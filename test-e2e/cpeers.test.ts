@@ -105,6 +105,25 @@ it('shows a raw frame pushed by `nanocat --push`', async () => {
   asserted(`nanocat --push raw ${frame.length}-byte frame -> IPAddress 10.66.0.9 in the model (${attempts} send(s))`);
 });
 
+
+it('shows an ILP32 (1456-byte, 32-bit gateway) frame pushed by `nanocat --push`', async () => {
+  const frame = encode({ version: 4, ifname: 'cpeer2', dhcpv4: { ...emptyV4Lease(), addressAssigned: true,
+    address: '10.66.0.10', netmask: '255.255.255.0', gateway: '10.66.0.1', ifname: 'cpeer2', leaseTime: 600,
+    dhcpServerId: '10.66.0.1', dhcpState: 'renew' } }, { abi: 'ilp32' });
+  expect(frame.length).toBe(1456);
+  const file = path.join(lab.dir, 'frame-ilp32.bin');
+  fs.writeFileSync(file, frame);
+  let attempts = 0;
+  const seen = (): boolean => Object.entries(mgr.get('Device.DHCPv4.Client.')).some(([k, x]) => k.endsWith('.IPAddress') && x === '10.66.0.10');
+  await waitFor('the ILP32 frame in the model', () => {
+    if (seen()) return true;
+    if (attempts >= 8) throw new Error(`not seen after ${attempts} nanocat sends`);
+    attempts++;
+    inCli(['timeout', '5', 'nanocat', '--push', '--connect', LEGACY, '-d', '0.1', '-F', file]);
+    return seen() ? true : undefined;
+  }, 20000, 300);
+  asserted(`nanocat --push 1456-byte ILP32 frame -> IPAddress 10.66.0.10 in the model (--abi auto; ${attempts} send(s))`);
+});
 });
 
 describe('our plugins (legacy mode) -> C receiver', () => {

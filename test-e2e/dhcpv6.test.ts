@@ -116,6 +116,8 @@ it('expires address and prefix by itself when the server is gone and the valid l
   const secs = (Date.now() - t0) / 1000;
   expect(secs).toBeLessThanOrEqual(V6_TIMES.valid + 12);
   const del = watch.events().find((e) => msgTypeOf(e) === 'LEASE_DEL' && JSON.stringify(e).includes('DHCPv6'))!;
+  await waitFor(`${addr} gone from ${NET.clientIf}`, () =>
+    (addrsOn(lab, NET.clientIf).some((x) => x.local === addr) ? undefined : true), 5000);
   asserted(`v6 server stopped -> manager expired IPv6Address and IPv6Prefix ${secs.toFixed(1)} s later (valid ${V6_TIMES.valid} s), LEASE_DEL cause ${String(eventOf(del).cause)}`);
 });
 
