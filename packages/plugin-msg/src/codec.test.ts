@@ -259,7 +259,7 @@ describe('encode errors', () => {
   it('BAD_BOOL: a bool field that is not true or false', () => {
     const v6 = (V6_MSG as Extract<PluginMsg, { version: 6 }>).dhcpv6;
     for (const bad of [1, 0, 'yes', undefined, null]) {
-      const e = encodeError(() => encode({ ...V6_MSG, dhcpv6: { ...v6, iaNa: { ...v6.iaNa, assigned: bad as boolean } } } as PluginMsg));
+      const e = encodeError(() => encode({ ...V6_MSG, dhcpv6: { ...v6, iaNa: { ...v6.iaNa, assigned: bad as unknown as boolean } } } as PluginMsg));
       expect([e.code, e.field]).toEqual(['BAD_BOOL', 'dhcpv6.iaNa.assigned']);
     }
   });
