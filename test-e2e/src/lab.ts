@@ -8,7 +8,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { onFinal, run, stopAll, trackNetns, waitFor } from './proc';
+import { onFinal, run, stopAll, trackDir, trackNetns, waitFor } from './proc';
 
 export const NET = {
   v4Subnet: '192.168.77.0/24',
@@ -66,6 +66,7 @@ export async function createLab(tag: string): Promise<Lab> {
   const vs = `dv${id}s`;
   const vc = `dv${id}c`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dhcpmgr-e2e-${tag}-`));
+  if (process.env.E2E_KEEP !== '1') trackDir(dir, true);
   const created: string[] = [];
   const delNs = (): void => {
     for (const ns of created.splice(0)) {
@@ -83,6 +84,7 @@ export async function createLab(tag: string): Promise<Lab> {
       unhook();
       run(['ip', 'link', 'del', vs], { allowFail: true });
       if (process.env.E2E_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+      trackDir(dir, false);
     },
   };
   try {

@@ -21,6 +21,7 @@ export interface Tracked {
 const live = new Map<number, Tracked>();
 const finalizers: Array<() => void> = [];
 const namespaces = new Set<string>();
+const dirs = new Set<string>();
 let hooked = false;
 let reaperList: string | undefined;
 
@@ -46,7 +47,7 @@ function startTime(pid: number): string {
 /** Keep the reaper's list equal to what is live now. */
 function syncReaper(): void {
   if (!reaperList) return;
-  const lines = [...live.keys()].map((p) => `pid ${p} ${startTime(p)}`).concat([...namespaces].map((n) => `netns ${n}`));
+  const lines = [...live.keys()].map((p) => `pid ${p} ${startTime(p)}`).concat([...namespaces].map((n) => `netns ${n}`), [...dirs].map((d) => `dir ${d}`));
   fs.writeFileSync(reaperList, lines.length ? `${lines.join('\n')}\n` : '');
 }
 
@@ -54,6 +55,13 @@ function syncReaper(): void {
 export function trackNetns(name: string, present: boolean): void {
   hookExit();
   if (present) namespaces.add(name); else namespaces.delete(name);
+  syncReaper();
+}
+
+/** A temp dir the reaper removes if this process dies before teardown. */
+export function trackDir(dir: string, present: boolean): void {
+  hookExit();
+  if (present) dirs.add(dir); else dirs.delete(dir);
   syncReaper();
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Last-resort cleanup for the e2e harness, started detached (own session) by src/proc.ts.
 # Waits until the test process PARENT is gone, then stops the processes and deletes the network
-# namespaces listed in LIST (lines "pid PID STARTTIME" and "netns NAME"), which the harness keeps
+# namespaces listed in LIST (lines "pid PID STARTTIME", "netns NAME", "dir PATH"), which the harness keeps
 # up to date. Covers what exit handlers cannot: jest killed by SIGINT or SIGKILL.
 # A PID is killed only if its start time still matches, so a reused PID is never hit.
 PARENT=$1
@@ -16,5 +16,7 @@ while read -r kind a b; do
 done < "$LIST"
 while read -r kind a b; do
   [ "$kind" = netns ] && ip netns del "$a" 2>/dev/null
+  # Only the harness's own temp dirs, whatever the list says.
+  case "$kind:$a" in dir:/tmp/dhcpmgr-e2e-*) rm -rf "$a" ;; esac
 done < "$LIST"
 rm -f "$LIST"
