@@ -29,6 +29,11 @@ export const DEFAULTS = {
   'commit-delay-ms': 0,
   'history-per-interface': 100,
   'spool-scan-ms': 1000,
+  'key-file': '',
+  'require-auth': false,
+  'replay-window': 300,
+  'ipc-mode': '',
+  'ipc-group': '',
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -62,6 +67,11 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'commit-delay-ms': { type: 'number', describe: 'Least time (ms) the drain waits to gather more messages into one transaction (group commit). Without it the wait adapts to about one commit\'s duration (at most 5 ms). Raising it trades latency for throughput with durable commits.' },
   'history-per-interface': { type: 'number', describe: 'Lease events kept per interface for `dhcp-manager history`.' },
   'spool-scan-ms': { type: 'number', describe: 'How often (ms) the spool directory is rescanned while running (a file-system watch also triggers a scan).' },
+  'key-file': { type: 'string', describe: 'File holding the HMAC-SHA256 key (at least 16 raw bytes) that authenticates acked-channel senders and spool files. It must be a regular file owned by root with mode 0600 or 0400, else the daemon refuses to start. Plugins sign with the same file ($DHCPMGR_KEY_FILE). Empty: no key.' },
+  'require-auth': { type: 'boolean', describe: 'Refuse acked messages and spool files without a valid HMAC (NO_HMAC, BAD_HMAC), and authenticated acked messages that were already received (REPLAYED) or are older than --replay-window (OUTSIDE_WINDOW). Needs --key-file. Combine with `--listen off`: the legacy channel carries no authentication.' },
+  'replay-window': { type: 'number', describe: 'Seconds an authenticated acked message stays acceptable after the plugin stamped it (measured on the monotonic clock for senders of this boot). Each accepted message is remembered this long so that a replay is refused.' },
+  'ipc-mode': { type: 'string', describe: 'File mode (octal, e.g. 0660) applied to the socket files of ipc:// endpoints after they are bound, so that only the DHCP clients\' user or group can connect. Empty: leave the mode the umask gave.' },
+  'ipc-group': { type: 'string', describe: 'Group name or numeric gid given to the socket files of ipc:// endpoints after they are bound (use with --ipc-mode 0660). Empty: unchanged.' },
 };
 
 export type Endpoint = string | null;
@@ -88,8 +98,11 @@ export interface Config {
   commitDelayMs: number;
   historyPerInterface: number;
   spoolScanMs: number;
-  /** Issue 7 (authenticated senders) fills these; until then messages are accepted unauthenticated. */
-  auth?: { key?: Buffer; requireAuth: boolean };
+  /** Sender authentication (auth.ts): the key read from --key-file, --require-auth, --replay-window. */
+  auth?: { key?: Buffer; requireAuth: boolean; replayWindowS: number; keyFile?: string };
+  /** Applied to ipc:// socket files after bind (monitor/ipcperm.ts). */
+  ipcMode?: number;
+  ipcGroup?: string;
 }
 
 export class ConfigError extends Error {
@@ -214,8 +227,40 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     queueLimit: int('queue-limit', pick('queue-limit'), 1, 10_000_000),
     batchSize: int('batch-size', pick('batch-size'), 1, 100_000),
     commitDelayMs: int('commit-delay-ms', pick('commit-delay-ms'), 0, 10_000),
+    ...authAndIpc(pick),
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
+  };
+}
+
+function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 'ipcMode' | 'ipcGroup'> {
+  const keyFile = pick('key-file');
+  if (typeof keyFile !== 'string' || keyFile.includes('\0')) bad('key-file', keyFile, 'a file path or empty');
+  const requireAuth = bool('require-auth', pick('require-auth'));
+  const replayWindowS = int('replay-window', pick('replay-window'), 1, 86_400);
+  if (requireAuth && !keyFile) throw new ConfigError('Invalid --require-auth: it needs --key-file (there is no key to verify senders with)');
+  let key: Buffer | undefined;
+  if (keyFile) {
+    // Loaded here, not later, so that a world-readable or missing key stops the start with exit 2.
+    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    try {
+      key = loadKeyFile(keyFile);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  const modeText = pick('ipc-mode');
+  let ipcMode: number | undefined;
+  if (modeText !== '' && modeText !== undefined) {
+    if (typeof modeText !== 'string' || !/^0?[0-7]{3}$/.test(modeText)) bad('ipc-mode', modeText, 'an octal file mode such as 0660, or empty');
+    ipcMode = parseInt(modeText, 8);
+  }
+  const group = pick('ipc-group');
+  if (typeof group !== 'string' || !/^[A-Za-z0-9_.-]{0,32}$/.test(group)) bad('ipc-group', group, 'a group name or numeric gid, or empty');
+  return {
+    auth: key || requireAuth ? { key, requireAuth, replayWindowS, keyFile } : undefined,
+    ...(ipcMode !== undefined ? { ipcMode } : {}),
+    ...(group ? { ipcGroup: group } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ import { PubSink } from './publisher';
 import { createApplier, ApplyResult } from './appliers';
 import { IngestQueue, rateLimited } from './monitor/queue';
 import { bindAcked, bindLegacy, ReceiveHooks } from './monitor/receivers';
+import { SenderAuth } from './auth';
+import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
 import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
@@ -60,6 +62,7 @@ export class Daemon {
   private spool: Spool | undefined;
   private expiry: ExpiryTimer | undefined;
   private stopping: Promise<void> | undefined;
+  private auth: SenderAuth | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -99,9 +102,11 @@ export class Daemon {
     this.expiry.arm();
 
     const hooks = this.receiveHooks();
-    const ropts = { rcvmaxsize: c.rcvmaxsize, auth: c.auth };
+    this.auth = new SenderAuth({ key: c.auth?.key, requireAuth: c.auth?.requireAuth ?? false, replayWindowS: c.auth?.replayWindowS });
+    const ropts = { rcvmaxsize: c.rcvmaxsize, auth: this.auth };
     if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
     if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, ropts);
+    for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
     if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
     this.spool.watch(this.queue, c.spoolScanMs);
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
@@ -141,6 +146,7 @@ export class Daemon {
       apply: this.applier?.name ?? this.config.apply,
       queueDepth: this.queue?.depth ?? 0,
       counters: { ...this.counts },
+      auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
       engine: this.engine?.stats(),
       lastErrors: [...this.lastErrors],
     };

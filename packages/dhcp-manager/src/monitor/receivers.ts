@@ -7,11 +7,12 @@
  *   the current batch and the reply goes out only after the commit. The REP wrapper answers one
  *   request at a time, so at most one acked item waits and it may bypass the queue limit.
  */
-import { decodeEnvelope, encodeAck, EnvelopeError } from '@dhcpmgr/plugin-msg';
+import { encodeAck } from '@dhcpmgr/plugin-msg';
 import type { Ack } from '@dhcpmgr/plugin-msg';
 import type { Receiver } from '@dhcpmgr/plugin-msg/transport';
 import type { IngestResult } from '../contract';
 import type { IngestQueue } from './queue';
+import { SenderAuth } from '../auth';
 
 export interface ReceiveHooks {
   received(channel: 'legacy' | 'acked'): void;
@@ -22,7 +23,8 @@ export interface ReceiveHooks {
 
 export interface ReceiverOptions {
   rcvmaxsize: number;
-  auth?: { key?: Buffer; requireAuth: boolean };
+  /** Verifies the HMAC and the replay window (auth.ts); none: envelopes accepted unauthenticated. */
+  auth?: SenderAuth;
 }
 
 export function ackFor(r: IngestResult): Ack {
@@ -46,17 +48,15 @@ export function bindLegacy(addr: string, queue: IngestQueue, hooks: ReceiveHooks
 
 export function bindAcked(addr: string, queue: IngestQueue, hooks: ReceiveHooks, opts: ReceiverOptions): Receiver {
   const { bindRep } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
-  const auth = opts.auth ?? { requireAuth: false };
+  const auth = opts.auth ?? new SenderAuth({ requireAuth: false });
   return bindRep(addr, (req) => {
     hooks.received('acked');
-    let env;
-    try {
-      env = decodeEnvelope(req, auth.key, auth.requireAuth);
-    } catch (err) {
-      const code = err instanceof EnvelopeError ? err.code : 'BAD_ENVELOPE';
-      hooks.badEnvelope(code, (err as Error).message);
-      return encodeAck({ status: 'rejected', reason: code });
+    const checked = auth.check(req, 'acked');
+    if (!checked.ok) {
+      hooks.badEnvelope(checked.reason, checked.detail);
+      return encodeAck({ status: 'rejected', reason: checked.reason });
     }
+    const env = checked.envelope;
     const { bootId, monotonicNs, wallUs, senderPid } = env;
     return new Promise<Buffer>((resolve) => {
       const ok = queue.offer({
