@@ -3,9 +3,10 @@
 # missing, runs `apt-get update` at most once. CI runs it as root.
 #   busybox (udhcpc), dnsmasq (DHCPv4 server; --no-install-recommends, because its recommended
 #   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
-#   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat).
+#   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
+#   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev libnanomsg-dev nanomsg-utils util-linux)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -21,6 +22,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Keep package scripts from starting dnsmasq/dibbler as host services while installing: a
+# policy-rc.d that says no, removed again afterwards if we are the ones who created it.
+own_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+fi
+trap '[ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # A freshly installed dnsmasq/dibbler package starts its daemon as a service; the suite runs its
@@ -32,7 +40,7 @@ for svc in "${missing[@]}"; do
     systemctl disable --quiet "$svc" 2>/dev/null || true
   fi
 done
-for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare; do
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time; do
   command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
 done
 [ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }
