@@ -38,44 +38,45 @@ describe('loadKeyFile', () => {
   };
 
   it('reads a 0600 file owned by the expected user', () => {
-    expect(loadKeyFile(keyFile(0o600), { uid })).toEqual(KEY);
+    expect(loadKeyFile(keyFile(0o600), { uids: [uid] })).toEqual(KEY);
   });
 
   it('reads a 0400 file', () => {
-    expect(loadKeyFile(keyFile(0o400), { uid })).toEqual(KEY);
+    expect(loadKeyFile(keyFile(0o400), { uids: [uid] })).toEqual(KEY);
   });
 
   it.each([0o640, 0o604, 0o644, 0o660, 0o700, 0o4600])('refuses mode %o with a message naming the mode', (mode) => {
     const f = keyFile(mode);
-    expect(() => loadKeyFile(f, { uid })).toThrow(KeyFileError);
-    expect(() => loadKeyFile(f, { uid })).toThrow(`has mode ${mode.toString(8).padStart(4, '0')}`);
+    expect(() => loadKeyFile(f, { uids: [uid] })).toThrow(KeyFileError);
+    expect(() => loadKeyFile(f, { uids: [uid] })).toThrow(`has mode ${mode.toString(8).padStart(4, '0')}`);
   });
 
   it('refuses a file owned by another user', () => {
     const f = keyFile(0o600);
     chownSync(f, 65534, 65534); // we are root in CI; the check must fail for nobody's file
-    expect(() => loadKeyFile(f, { uid: 0 })).toThrow(/owned by uid 65534; expected uid 0 \(root\)/);
+    expect(() => loadKeyFile(f, { uids: [0] })).toThrow(/owned by uid 65534; expected root \(uid 0\)/);
   });
 
   it('refuses a symbolic link even to a good key file', () => {
     const f = keyFile(0o600);
     const link = join(dir, 'link');
     symlinkSync(f, link);
-    expect(() => loadKeyFile(link, { uid })).toThrow(/symbolic link/);
+    expect(() => loadKeyFile(link, { uids: [uid] })).toThrow(/symbolic link/);
   });
 
   it('refuses a directory, a missing file and a short key', () => {
     const d = join(dir, 'd');
     mkdirSync(d, { mode: 0o700 });
-    expect(() => loadKeyFile(d, { uid })).toThrow(/not a regular file/);
-    expect(() => loadKeyFile(join(dir, 'missing'), { uid })).toThrow(/cannot open it \(ENOENT\)/);
-    expect(() => loadKeyFile(keyFile(0o600, Buffer.from('short')), { uid })).toThrow(/holds 5 bytes; a key needs at least 16/);
+    expect(() => loadKeyFile(d, { uids: [uid] })).toThrow(/not a regular file/);
+    expect(() => loadKeyFile(join(dir, 'missing'), { uids: [uid] })).toThrow(/cannot open it \(ENOENT\)/);
+    expect(() => loadKeyFile(keyFile(0o600, Buffer.from('short')), { uids: [uid] })).toThrow(/holds 5 bytes; a key needs at least 16/);
   });
 
-  it('defaults to requiring root ownership', () => {
+  it('accepts by default a file owned by root or by the user the daemon runs as, and no other', () => {
     const f = keyFile(0o600);
-    if (uid === 0) expect(loadKeyFile(f)).toEqual(KEY);
-    else expect(() => loadKeyFile(f)).toThrow(/expected uid 0/);
+    expect(loadKeyFile(f)).toEqual(KEY); // owned by us
+    chownSync(f, 65534, 65534);
+    expect(() => loadKeyFile(f)).toThrow(/owned by uid 65534; expected root \(uid 0\)/);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Sender authentication for the acknowledged channel (issue 7).
  *
- * - The key file: a regular file (no symlink), owned by root, mode 0600/0400 or stricter, holding
+ * - The key file: a regular file (no symlink), owned by root or by the user the daemon runs as
+ *   (a hardened unit runs it as `dhcpmgr`, which cannot read a root-only file), mode 0600/0400
+ *   or stricter, holding
  *   at least 16 raw bytes. Anything else stops the daemon at start with a message that says what
  *   is wrong, because a key that other users can read authenticates nobody.
  * - Verification: plugin-msg's decodeEnvelope checks the HMAC-SHA256 tag; with `requireAuth` a
@@ -33,8 +35,8 @@ export class KeyFileError extends Error {
 }
 
 export interface KeyFileOptions {
-  /** Owner the file must have; 0 (root) unless a test or a non-root deployment says otherwise. */
-  uid?: number;
+  /** Owners accepted; default root and the daemon's effective uid. */
+  uids?: number[];
 }
 
 /**
@@ -42,7 +44,7 @@ export interface KeyFileOptions {
  * descriptor, so it cannot be swapped between the check and the read.
  */
 export function loadKeyFile(file: string, opts: KeyFileOptions = {}): Buffer {
-  const uid = opts.uid ?? 0;
+  const uids = opts.uids ?? [...new Set([0, process.geteuid?.() ?? 0])];
   const fail = (why: string): never => {
     throw new KeyFileError(`Invalid --key-file ${JSON.stringify(file)}: ${why}`);
   };
@@ -56,7 +58,7 @@ export function loadKeyFile(file: string, opts: KeyFileOptions = {}): Buffer {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) fail('is not a regular file');
-    if (st.uid !== uid) fail(`is owned by uid ${st.uid}; expected uid ${uid}${uid === 0 ? ' (root)' : ''}`);
+    if (!uids.includes(st.uid)) fail(`is owned by uid ${st.uid}; expected ${uids.map((u) => (u === 0 ? 'root (uid 0)' : `uid ${u}`)).join(' or ')}`);
     const mode = st.mode & 0o7777;
     if ((mode & 0o7177) !== 0) fail(`has mode ${mode.toString(8).padStart(4, '0')}; expected 0600 or 0400 (no access for group or others)`);
     if (st.size < MIN_KEY_BYTES) fail(`holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES}`);
