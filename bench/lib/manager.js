@@ -163,7 +163,7 @@ async function startManager(extra = [], { tag = 'mgr', stateDir } = {}) {
     '--listen', endpoints.listen, '--ack-listen', endpoints.ack, '--events', endpoints.events,
     '--http', `127.0.0.1:${port}`, '--state-dir', stateDir ?? path.join(dir, 'state'),
     '--spool-dir', path.join(dir, 'spool'), '--log-level', 'warn', ...extra];
-  const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...(process.env.BENCH_MANAGER_NODE_ARGS ? process.env.BENCH_MANAGER_NODE_ARGS.split(' ') : []), ...args], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const url = `http://127.0.0.1:${port}`;

@@ -96,6 +96,7 @@ export class Daemon {
       limit: c.queueLimit,
       batchSize: c.batchSize,
       minWaitMs: c.commitDelayMs,
+      receiveToCommit: (seconds) => this.metrics.receiveToCommitSeconds.observe(seconds),
       afterBatch: () => { this.expiry?.arm(); this.metrics.queueDepth.set(this.queue?.depth ?? 0); },
       onError: (err) => this.note('engine', err),
     });

@@ -130,8 +130,32 @@ export function bindPull(addr: string, onFrame: (frame: Buffer) => void, opts: P
   const sock = open('pull', opts.onError);
   sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
   attach(sock, 'bind', addr);
-  sock.on('data', onFrame);
+  let got = false;
+  sock.on('data', (frame: Buffer) => { got = true; onFrame(frame); });
+  readBursts(sock, () => { const g = got; got = false; return g; });
   return { close: () => closeOnce(sock) };
+}
+
+/** Most frames a PULL socket reads per poll wake-up (see readBursts). */
+const PULL_BURST = 256;
+
+/**
+ * The wrapper reads ONE frame per poll wake-up, i.e. per event-loop turn, so under load every
+ * frame paid a loop turn and the manager's queue saw frames one at a time (its group commit got
+ * batches of 1). Read on, without blocking, while frames are waiting, up to PULL_BURST per
+ * wake-up. `took()` says whether the last read delivered a frame ('data' is emitted
+ * synchronously in flowing mode; if it ever is not, this falls back to one frame per wake-up).
+ */
+function readBursts(sock: Sock, took: () => boolean): void {
+  const internal = sock as unknown as { _receive(): void };
+  const readOne = internal._receive.bind(sock);
+  took();
+  internal._receive = (): void => {
+    for (let i = 0; i < PULL_BURST; i++) {
+      readOne();
+      if (!took() || sock.closed) return;
+    }
+  };
 }
 
 /**

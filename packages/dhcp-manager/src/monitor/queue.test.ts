@@ -78,3 +78,42 @@ describe('IngestQueue group commit', () => {
     expect(batches).toEqual([2]);
   });
 });
+
+describe('IngestQueue timing', () => {
+  it('reports, per committed item, the time from offer to the end of its commit', async () => {
+    const seen: number[] = [];
+    const slow = { ingestBatch: (items: Ingest[]): IngestResult[] => {
+      const until = performance.now() + 20;
+      while (performance.now() < until) { /* a 20 ms commit */ }
+      return items.map(() => ({ status: 'duplicate', ifname: 'x' }));
+    } };
+    const q = new IngestQueue(slow, { limit: 10, batchSize: 10, receiveToCommit: (s) => seen.push(s) });
+    q.offer(item());
+    q.offer(item());
+    await q.idle();
+    expect(seen).toHaveLength(2);
+    for (const s of seen) {
+      expect(s).toBeGreaterThanOrEqual(0.019);
+      expect(s).toBeLessThan(5);
+    }
+  });
+
+  it('does not hold an acknowledged item for the adaptive group-commit wait', async () => {
+    const batches: number[] = [];
+    const q = new IngestQueue({ ingestBatch: (items) => {
+      batches.push(items.length);
+      const until = performance.now() + 40; // the last commit took 40 ms: legacy items now wait up to maxWaitMs
+      while (performance.now() < until) { /* busy */ }
+      return items.map(() => ({ status: 'duplicate', ifname: 'x' }));
+    } }, { limit: 10, batchSize: 10, maxWaitMs: 200 });
+    q.offer(item());
+    await q.idle();
+    const t0 = performance.now();
+    q.offer(item()); // legacy: waits for more (up to 40 ms)
+    q.offer(item(), true); // acked: drains now, taking the legacy item along
+    await q.idle();
+    const waited = performance.now() - t0 - 40;
+    expect(batches).toEqual([1, 2]);
+    expect(waited).toBeLessThan(25);
+  });
+});

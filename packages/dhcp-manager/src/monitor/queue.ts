@@ -10,6 +10,12 @@
  * would commit (and fsync) one message at a time. Instead the next drain waits about as long as
  * the last commit took (at most `maxWaitMs`), collecting what arrives meanwhile into one batch;
  * with cheap commits (durability normal) that wait is zero and the drain runs on the next turn.
+ * An acknowledged item skips that adaptive wait: the REP socket serves one request at a time, so
+ * no other acked item can arrive while it waits, and the wait would only add to its round trip.
+ *
+ * Every item is stamped when offered (right after its receive callback) and `receiveToCommit`
+ * gets, per item, the seconds from that stamp to the end of its commit (the
+ * dhcpmgr_receive_to_commit_seconds histogram).
  */
 import type { Ingest, IngestResult } from '../contract';
 
@@ -17,6 +23,8 @@ export interface Pending {
   ingest: Ingest;
   /** Called after the commit with this item's result (acks, spool file removal). */
   done?: (result: IngestResult) => void;
+  /** performance.now() when offered; set by offer(). */
+  queuedAt?: number;
 }
 
 export interface BatchIngest {
@@ -34,12 +42,15 @@ export interface QueueOptions {
   maxWaitMs?: number;
   /** Least wait before a drain while fewer than batchSize items wait (`--commit-delay-ms`). */
   minWaitMs?: number;
+  /** Per committed item: seconds from offer() to the end of its batch's commit. */
+  receiveToCommit?: (seconds: number) => void;
 }
 
 export class IngestQueue {
   private items: Pending[] = [];
   private head = 0;
   private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private lastCommitMs = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -52,8 +63,9 @@ export class IngestQueue {
   /** Queue an item; false when the queue is full (the caller drops and counts it). */
   offer(p: Pending, bypassLimit = false): boolean {
     if (!bypassLimit && this.depth >= this.opts.limit) return false;
+    p.queuedAt = performance.now();
     this.items.push(p);
-    this.schedule();
+    this.schedule(bypassLimit);
     return true;
   }
 
@@ -68,18 +80,31 @@ export class IngestQueue {
     return this.depth === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.timer = undefined;
+    this.drainOnce();
+    if (this.depth > 0) this.schedule();
+    else this.notifyIdle();
+  };
+
+  /** `urgent`: an acked item is waiting, so skip the adaptive group-commit wait. */
+  private schedule(urgent = false): void {
+    const minWait = this.opts.minWaitMs ?? 0;
+    if (this.scheduled) {
+      // A drain already waits on a timer for more items: an acked item should not wait with it.
+      if (urgent && this.timer && minWait < 1) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        setImmediate(this.run);
+      }
+      return;
+    }
     this.scheduled = true;
-    const run = (): void => {
-      this.scheduled = false;
-      this.drainOnce();
-      if (this.depth > 0) this.schedule();
-      else this.notifyIdle();
-    };
-    const wait = this.depth >= this.opts.batchSize ? 0 : Math.max(this.opts.minWaitMs ?? 0, Math.min(this.lastCommitMs, this.opts.maxWaitMs ?? 5));
-    if (wait < 1) setImmediate(run);
-    else setTimeout(run, Math.round(wait));
+    const adaptive = urgent ? 0 : Math.min(this.lastCommitMs, this.opts.maxWaitMs ?? 5);
+    const wait = this.depth >= this.opts.batchSize ? 0 : Math.max(minWait, adaptive);
+    if (wait < 1) setImmediate(this.run);
+    else this.timer = setTimeout(this.run, Math.round(wait));
   }
 
   private drainOnce(): void {
@@ -99,6 +124,11 @@ export class IngestQueue {
     } catch (err) {
       this.opts.onError?.(err);
       results = batch.map(() => ({ status: 'unavailable', detail: `engine error: ${(err as Error)?.message ?? String(err)}` }));
+    }
+    const observe = this.opts.receiveToCommit;
+    if (observe) {
+      const now = performance.now();
+      for (const p of batch) if (p.queuedAt !== undefined) observe((now - p.queuedAt) / 1000);
     }
     batch.forEach((p, i) => p.done?.(results[i] ?? { status: 'unavailable', detail: 'no result from the engine' }));
     this.opts.afterBatch?.(batch, results);
