@@ -1,9 +1,10 @@
 'use strict';
 /**
- * 3. Latency at a steady 1,000 messages/s. The manager exposes no receive-to-commit histogram, so
- * the closest figures it has are read from /metrics over the run: dhcpmgr_handler_seconds
- * (validate + route + stage, no commit, no queue wait) and dhcpmgr_commit_seconds (one store
- * transaction); quantiles are interpolated inside histogram buckets. Acked round trip p99 is
+ * 3. Latency at a steady 1,000 messages/s on the legacy channel (default --durability full):
+ * receive-to-commit read from the manager's dhcpmgr_receive_to_commit_seconds histogram (from the
+ * receive callback to the end of the commit that made the message durable), over the deltas of
+ * the run; quantiles are interpolated inside histogram buckets, so they are estimates to within a
+ * bucket (buckets at 1, 1.5, 2, 3 ms around the target). Acked round trip p99 is
  * measured by the sender itself (8 REQ sockets, 1,000 requests/s), beside a bare REP at that rate.
  */
 const { startPushers, go, ackedRun, bareRep } = require('../lib/load');
@@ -36,8 +37,10 @@ module.exports = {
       const h99 = histogramQuantile(d, 'dhcpmgr_handler_seconds', 0.99);
       const c50 = histogramQuantile(d, 'dhcpmgr_commit_seconds', 0.5);
       const c99 = histogramQuantile(d, 'dhcpmgr_commit_seconds', 0.99);
-      const sum = (h99 ?? 0) + (c99 ?? 0);
-      ctx.log(`handler p50 ${ms(h50)} p99 ${ms(h99)}; commit p50 ${ms(c50)} p99 ${ms(c99)}`);
+      const r50 = histogramQuantile(d, 'dhcpmgr_receive_to_commit_seconds', 0.5);
+      const r99 = histogramQuantile(d, 'dhcpmgr_receive_to_commit_seconds', 0.99);
+      const b50 = histogramQuantile(d, 'dhcpmgr_batch_size', 0.5);
+      ctx.log(`receive-to-commit p50 ${ms(r50)} p99 ${ms(r99)}; handler p50 ${ms(h50)} p99 ${ms(h99)}; commit p50 ${ms(c50)} p99 ${ms(c99)}`);
 
       const count = rate * (ctx.quick ? 1 : 10);
       const base = await bareRep({ procs: 1, sockets: 8, perProc: count, rate });
@@ -47,9 +50,9 @@ module.exports = {
       ctx.log(`acked RTT p99 ${a99.toFixed(2)} ms (bare REP ${b99.toFixed(2)} ms); statuses ${JSON.stringify(acked.statuses)}, late ${acked.late}`);
       return [
         {
-          group: 'latency', what: 'receive-to-commit p99 (nearest: handler p99 + commit p99)', result: `${(sum * 1000).toFixed(2)} ms`,
-          baseline: '', ratio: '', target: '<= 2 ms', pass: sum <= 0.002, value: sum,
-          note: `no receive-to-commit histogram in the manager (queue wait not included). handler p50 ${ms(h50)}, p99 ${ms(h99)}; commit p50 ${ms(c50)}, p99 ${ms(c99)}; ${secs} s at ${rate}/s, ${end.applied} applied in total`,
+          group: 'latency', what: 'receive-to-commit p99 (durable, 1,000/s)', result: ms(r99),
+          baseline: '', ratio: '', target: '<= 2 ms', pass: r99 !== undefined && r99 <= 0.002, value: r99,
+          note: `p50 ${ms(r50)}; handler p50 ${ms(h50)}, p99 ${ms(h99)}; commit (fsync) p50 ${ms(c50)}, p99 ${ms(c99)}; batch size p50 ${b50?.toFixed(1)}; ${secs} s at ${rate}/s, ${end.applied} applied in total`,
         },
         {
           group: 'latency', what: 'acked round trip p99 at 1,000/s', result: `${a99.toFixed(2)} ms`,

@@ -5,6 +5,20 @@
 import { LeaseEvent, MSG_TYPE, MsgTypeName } from './contract';
 import type { IaAddress, IaPrefix, V4Lease, V6Record } from './model/types';
 
+/**
+ * The JSON text of an event, built once: history (store) and the PUB socket both need it, and
+ * JSON.stringify of an event was one of the larger costs per message.
+ */
+const JSON_TEXT = new WeakMap<LeaseEvent, string>();
+export function eventJson(event: LeaseEvent): string {
+  let text = JSON_TEXT.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    JSON_TEXT.set(event, text);
+  }
+  return text;
+}
+
 export function tr181EventName(version: 4 | 6, instance: number): string {
   return `Device.DHCPv${version}.Client.${instance}.Events`;
 }

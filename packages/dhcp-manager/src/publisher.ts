@@ -4,6 +4,7 @@
  * `dhcpmgr.reject`. Subscribers filter on the topic prefix (`Device.DHCPv6.` for all v6 events).
  */
 import type { Channel, EventSink, LeaseEvent, RejectReason } from './contract';
+import { eventJson } from './events';
 
 export const REJECT_TOPIC = 'dhcpmgr.reject';
 
@@ -15,7 +16,7 @@ export class PubSink implements EventSink {
   constructor(private readonly target: PublishTarget | null) {}
 
   publish(event: LeaseEvent): void {
-    this.target?.publish(event.tr181Event, JSON.stringify(event));
+    this.target?.publish(event.tr181Event, eventJson(event));
   }
 
   publishReject(reject: { reason: RejectReason; detail: string; ifname?: string; channel: Channel; time: number }): void {

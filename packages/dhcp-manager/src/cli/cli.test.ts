@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { encodeEnvelope, stampNow } from '@dhcpmgr/plugin-msg';
-import { run } from './index';
+import { DEFAULT_URL, plainGet, run } from './index';
 import { acked, BIN, cleanup, cli, endpoints, Endpoints, requireBuilt, startDaemon, v4, v6 } from '../__fixtures__/daemon-harness';
 
 jest.setTimeout(60000);
@@ -116,5 +116,21 @@ describe('dhcp-manager CLI', () => {
     const r = await inproc(['status', '--url', 'http://127.0.0.1:52299']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot reach dhcp-manager at http:\/\/127\.0\.0\.1:52299/);
+  });
+});
+
+describe('plainGet (the yargs-free start path of `get`)', () => {
+  it('parses paths, --url in both forms and --json the way yargs does', () => {
+    expect(plainGet(['get', 'Device.A', '--url', 'http://h:1', 'Device.B.'], {})).toEqual({ url: 'http://h:1', paths: ['Device.A', 'Device.B.'], json: false });
+    expect(plainGet(['get', '--json', '--url=http://h:2', 'Device.A'], {})).toEqual({ url: 'http://h:2', paths: ['Device.A'], json: true });
+    expect(plainGet(['get', 'Device.A'], { DHCPMGR_URL: 'http://e:3' })).toEqual({ url: 'http://e:3', paths: ['Device.A'], json: false });
+    expect(plainGet(['get', 'Device.A'], {})?.url).toBe(DEFAULT_URL);
+  });
+
+  it('leaves every other shape to yargs', () => {
+    for (const argv of [['get'], ['get', '--help'], ['get', 'A', '--jsonx'], ['get', 'A', '--url'], ['get', 'A', '--json', '--json'],
+      ['get', 'A', '--url', 'x', '--url', 'y'], ['get', '--', 'A'], ['status'], ['get', 'A', '-h'], ['get', '']]) {
+      expect(plainGet(argv, {})).toBeUndefined();
+    }
   });
 });

@@ -2,9 +2,9 @@
  * `dhcp-manager` commands (yargs 17). `run()` holds all the logic and returns the exit code; bin.ts
  * only calls it. Client commands (status, get, leases, history) load nothing but yargs and
  * node:http: `get` is benchmarked against bare node, so heavy modules are required lazily inside
- * the command that needs them.
+ * the command that needs them. The plain form of `get` (paths, --url, --json) does not even load
+ * yargs (about a third of its start-up); anything else goes through the yargs parser.
  */
-import createYargs = require('yargs/yargs');
 import type { Argv } from 'yargs';
 import { ConfigError, DEFAULTS, OPTIONS, OptionName } from '../config';
 
@@ -37,7 +37,32 @@ function startOptions(y: Argv): Argv {
   return out;
 }
 
+/**
+ * `get PATH... [--url URL | --url=URL] [--json]` parsed by hand, as yargs would parse it; undefined
+ * for any other shape (help, other flags, repeated options, no path), which yargs then handles.
+ */
+export function plainGet(argv: string[], env: NodeJS.ProcessEnv): { url: string; paths: string[]; json: boolean } | undefined {
+  if (argv[0] !== 'get') return undefined;
+  let url: string | undefined;
+  let json = false;
+  const paths: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json' && !json) json = true;
+    else if (a === '--url' && url === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) url = argv[++i];
+    else if (a.startsWith('--url=') && url === undefined && a.length > 6) url = a.slice(6);
+    else if (a.startsWith('-') || a === '') return undefined;
+    else paths.push(a);
+  }
+  if (paths.length === 0) return undefined;
+  return { url: url ?? env.DHCPMGR_URL ?? DEFAULT_URL, paths, json };
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
+  const fast = plainGet(argv, env);
+  if (fast) return client().get(fast.url, fast.paths, fast.json, io);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const createYargs = require('yargs/yargs') as typeof import('yargs/yargs');
   let code = 0;
   const setCode = (p: Promise<number>): Promise<void> => p.then((c) => { code = c; });
   const url = (y: Argv) => y.option('url', { type: 'string', default: env.DHCPMGR_URL ?? DEFAULT_URL, describe: 'Base URL of the daemon\'s HTTP API' });

@@ -1,14 +1,16 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
- * Each model record is one row (a few hundred bytes of JSON); a message costs one upsert, one
- * history insert and one history delete by primary key, all prepared once. History is bounded
- * per interface by deleting the row `limit` places behind the new one (no scans).
+ * Each model record is one row (a few hundred bytes of JSON); a message costs one history
+ * insert, plus one upsert per record a transaction changed, all prepared once. History is bounded
+ * per interface at the end of each transaction by one range delete per interface written to
+ * (the rows `limit` and more places behind its newest, found by the (ifname, seq) index).
  * Schema changes bump SCHEMA_VERSION and add a migration step in migrate().
  */
 import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import type { LeaseEvent } from '../contract';
+import { eventJson } from '../events';
 import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 1;
@@ -38,8 +40,10 @@ export class Store {
   private readonly db: Database.Database;
   private readonly limit: number;
   private readonly seqs = new Map<string, number>();
+  /** Interfaces given history rows in the open transaction (pruned at its end). */
+  private readonly touched = new Set<string>();
   private readonly st: {
-    iface: Database.Statement; lease: Database.Statement; histIns: Database.Statement; histDel: Database.Statement;
+    iface: Database.Statement; lease: Database.Statement; histIns: Database.Statement; histPrune: Database.Statement;
   } | undefined;
 
   /**
@@ -78,7 +82,7 @@ export class Store {
           ON CONFLICT (ifname, version) DO UPDATE SET record = excluded.record, order_boot = excluded.order_boot,
           order_mono = excluded.order_mono, order_wall = excluded.order_wall`),
         histIns: db.prepare('INSERT INTO history (ifname, seq, event) VALUES (?, ?, ?)'),
-        histDel: db.prepare('DELETE FROM history WHERE ifname = ? AND seq = ?'),
+        histPrune: db.prepare('DELETE FROM history WHERE ifname = ? AND seq <= ?'),
       };
     }
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
@@ -97,8 +101,16 @@ export class Store {
   transaction<T>(fn: () => T): T {
     if (!this.st) throw new Error(`store ${this.path} is read-only`);
     const seqsBefore = new Map(this.seqs);
+    this.touched.clear();
     try {
-      return this.db.transaction(fn)();
+      return this.db.transaction(() => {
+        const out = fn();
+        for (const ifname of this.touched) {
+          const seq = this.seqs.get(ifname)!;
+          if (seq > this.limit) this.st!.histPrune.run(ifname, seq - this.limit);
+        }
+        return out;
+      })();
     } catch (err) {
       // Rolled back: forget the history sequence numbers handed out inside.
       this.seqs.clear();
@@ -119,8 +131,8 @@ export class Store {
   addHistory(event: LeaseEvent): void {
     const seq = (this.seqs.get(event.ifname) ?? 0) + 1;
     this.seqs.set(event.ifname, seq);
-    this.st!.histIns.run(event.ifname, seq, JSON.stringify(event));
-    if (seq > this.limit) this.st!.histDel.run(event.ifname, seq - this.limit);
+    this.st!.histIns.run(event.ifname, seq, eventJson(event));
+    this.touched.add(event.ifname);
   }
 
   interfaces(): Array<{ ifname: string; instance: number }> {
