@@ -257,6 +257,10 @@ function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 
   }
   const group = pick('ipc-group');
   if (typeof group !== 'string' || !/^[A-Za-z0-9_.-]{0,32}$/.test(group)) bad('ipc-group', group, 'a group name or numeric gid, or empty');
+  if (group) {
+    const { resolveGroup } = require('./monitor/ipcperm') as typeof import('./monitor/ipcperm');
+    try { resolveGroup(group); } catch (err) { throw new ConfigError((err as Error).message); }
+  }
   return {
     auth: key || requireAuth ? { key, requireAuth, replayWindowS, keyFile } : undefined,
     ...(ipcMode !== undefined ? { ipcMode } : {}),
