@@ -27,6 +27,8 @@ export type RejectReason =
   | 'BAD_IFNAME' | 'IFNAME_MISMATCH' | 'IFNAME_NOT_ALLOWED' | 'BAD_ADDRESS' | 'BAD_NETMASK' | 'BAD_PREFIX'
   | 'BAD_PREFIX_LENGTH' | 'BAD_LIFETIME' | 'BAD_STATE'
   | 'BAD_ENVELOPE' | 'BAD_HMAC' | 'NO_HMAC' | 'OVERLOAD'
+  /** Sender authentication (auth.ts): an authenticated acked message seen before, or stamped outside --replay-window. */
+  | 'REPLAYED' | 'OUTSIDE_WINDOW'
   /** A bug in the engine met this input (it is logged with the stack); the engine keeps going. */
   | 'INTERNAL_ERROR';
 
