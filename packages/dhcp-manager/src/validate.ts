@@ -206,6 +206,8 @@ function sniffIfname(frame: Uint8Array): string | undefined {
   return n === 0 ? undefined : Buffer.from(frame.buffer, frame.byteOffset, n).toString('latin1');
 }
 
+const NONE_TRUNCATED: ReadonlySet<string> = new Set();
+
 export function validate(frame: unknown, ctx: ValidateContext): Validated {
   if (!(frame instanceof Uint8Array)) return { ok: false, reason: 'BAD_SIZE', detail: 'frame is not a byte buffer' };
   let decoded;
@@ -218,7 +220,7 @@ export function validate(frame: unknown, ctx: ValidateContext): Validated {
     throw err;
   }
   const { msg } = decoded;
-  const truncated = new Set(decoded.truncated);
+  const truncated = decoded.truncated.length === 0 ? NONE_TRUNCATED : new Set(decoded.truncated);
   for (const rule of RULES) {
     if (!rule.applies(msg)) continue;
     const detail = rule.check(msg, ctx, truncated);
