@@ -9,13 +9,16 @@
  */
 const fs = require('fs');
 const { bareBaseline, managerLegacy } = require('../lib/load');
-const { startManager } = require('../lib/manager');
+const { startManager, histogramQuantile } = require('../lib/manager');
 const { rateRow } = require('../lib/rows');
 const { tmpDir } = require('../lib/util');
 
 function partial(r) {
-  return r.complete ? `${r.applied} of ${r.total} applied in ${r.secs.toFixed(1)} s` :
-    `budget ended: ${r.applied} of ${r.total} applied in ${r.secs.toFixed(1)} s, ${r.rejected} rejected/dropped`;
+  const b50 = histogramQuantile(r.samples, 'dhcpmgr_batch_size', 0.5);
+  const c50 = histogramQuantile(r.samples, 'dhcpmgr_commit_seconds', 0.5);
+  const batches = `; batch size p50 ${b50 === undefined ? 'n/a' : b50.toFixed(0)}, commit p50 ${c50 === undefined ? 'n/a' : `${(c50 * 1000).toFixed(2)} ms`}`;
+  return (r.complete ? `${r.applied} of ${r.total} applied in ${r.secs.toFixed(1)} s` :
+    `budget ended: ${r.applied} of ${r.total} applied in ${r.secs.toFixed(1)} s, ${r.rejected} rejected/dropped`) + batches;
 }
 
 module.exports = {
