@@ -185,3 +185,35 @@ describe('SenderAuth', () => {
     expect(auth.check(encodeEnvelope(PAYLOAD, meta(clock)), 'spool')).toMatchObject({ ok: false, reason: 'NO_HMAC' });
   });
 });
+
+describe('start options (config.ts)', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-keycfg-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // Loaded lazily: config.ts is the other helper's module; these check the flags reach auth.ts.
+  const { resolveConfig, ConfigError } = require('./config') as typeof import('./config');
+
+  it('--require-auth without --key-file is a configuration error', () => {
+    expect(() => resolveConfig({ 'require-auth': true })).toThrow(ConfigError);
+    expect(() => resolveConfig({ 'require-auth': true })).toThrow(/needs --key-file/);
+  });
+
+  it('a loose key file is a configuration error naming the file and its mode', () => {
+    const f = join(dir, 'key');
+    writeFileSync(f, KEY);
+    chmodSync(f, 0o644);
+    expect(() => resolveConfig({ 'key-file': f })).toThrow(ConfigError);
+    expect(() => resolveConfig({ 'key-file': f })).toThrow(`Invalid --key-file ${JSON.stringify(f)}: has mode 0644`);
+  });
+
+  it('a good key file, --require-auth and --replay-window end up in config.auth; --ipc-mode is octal', () => {
+    const f = join(dir, 'key');
+    writeFileSync(f, KEY);
+    chmodSync(f, 0o600);
+    const c = resolveConfig({ 'key-file': f, 'require-auth': true, 'replay-window': 30, 'ipc-mode': '0660' });
+    expect(c.auth).toEqual({ key: KEY, requireAuth: true, replayWindowS: 30, keyFile: f });
+    expect(c.ipcMode).toBe(0o660);
+    expect(() => resolveConfig({ 'ipc-mode': '0999' })).toThrow(/Invalid --ipc-mode/);
+    expect(resolveConfig({}).auth).toBeUndefined();
+  });
+});
