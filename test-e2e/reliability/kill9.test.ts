@@ -72,14 +72,17 @@ it(`every acknowledged or spooled event is applied exactly once across ${KILLS} 
     }
   });
   let kills = 0;
-  for (; kills < KILLS; kills++) {
-    await sleep(200 + Math.floor(Math.random() * 1200));
-    await mgr.kill9();
-    await sleep(Math.floor(Math.random() * 700));
-    mgr = await start('crash', HTTP);
+  try {
+    for (; kills < KILLS; kills++) {
+      await sleep(200 + Math.floor(Math.random() * 1200));
+      await mgr.kill9();
+      await sleep(Math.floor(Math.random() * 700));
+      mgr = await start('crash', HTTP);
+    }
+  } finally {
+    running = false; // the streams stop even when a restart failed
+    await Promise.all(streams);
   }
-  running = false;
-  await Promise.all(streams);
   await waitSpoolEmpty('crash');
 
   const outcomes: Record<string, number> = {};
@@ -134,14 +137,17 @@ it('clients that keep renewing across a clean manager restart lose nothing', asy
   const client = (async () => {
     for (let k = 0; going || k < 10; k++) runs.push({ lease: 2000 + k, r: await runPlugin(UDHCPC_PLUGIN, 'renew', { ...pluginEnv(tag, 1000), ...udhcpcEnv('renew0', 2000 + k) }) });
   })();
-  for (let i = 0; i < 3; i++) {
-    await sleep(800);
-    expect(await m.stop()).toBe(0);
-    await sleep(300);
-    m = await start(tag, '127.0.0.1:52906');
+  try {
+    for (let i = 0; i < 3; i++) {
+      await sleep(800);
+      expect(await m.stop()).toBe(0);
+      await sleep(300);
+      m = await start(tag, '127.0.0.1:52906');
+    }
+  } finally {
+    going = false;
+    await client;
   }
-  going = false;
-  await client;
   await waitSpoolEmpty(tag);
   expect(runs.every((x) => x.r.code === 0)).toBe(true);
   const times = (await history(m.http, 'renew0')).map((e) => e.lease.leaseTime);
