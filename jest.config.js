@@ -8,6 +8,11 @@ const moduleNameMapper = {
   '^@dhcpmgr/(plugin-msg|udhcpc-plugin|dibbler-plugin|dhcp-manager)$': '<rootDir>/packages/$1/src/index.ts',
 };
 module.exports = {
+  // A fresh worker process for every test file: the nanomsg addon's libuv poll handles outlive a
+  // test file's sandbox when a socket is left open, and a callback into a torn-down context can
+  // crash the process. A limit this low recycles the worker after each file (it also makes jest
+  // use a worker instead of running in band).
+  workerIdleMemoryLimit: '1MB',
   projects: [
     {
       displayName: 'unit',

@@ -23,6 +23,9 @@ declare module 'nanomsg' {
     shutdown(addr: string): number | null;
     send(buf: Buffer | string, flags?: number): number;
     close(): number;
+    /** Internal: stop the libuv poll handle watching the send / receive descriptor. */
+    _stopPollSend?(): void;
+    _stopPollReceive?(): void;
     rcvmaxsize(size?: number): number | boolean;
     reconn(ms?: number): number | boolean;
     maxreconn(ms?: number): number | boolean;

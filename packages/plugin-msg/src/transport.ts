@@ -27,6 +27,12 @@ function open(type: nano.SocketType, onError: ErrorSink | undefined, opts: nano.
 function closeOnce(sock: Sock): void {
   if (sock.closed) return;
   try {
+    // The wrapper's close() calls nn_close before it stops its libuv poll handles, so for a
+    // moment libuv watches descriptors that are already closed; a socket opened right then can
+    // reuse the numbers (seen as uv_poll_start assertions and segfaults in tests that open and
+    // close many sockets). Stop the polls first, then close.
+    sock._stopPollSend?.();
+    sock._stopPollReceive?.();
     sock.close();
   } catch {
     // The wrapper can throw on a socket whose endpoint failed; it is closed either way.
