@@ -38,6 +38,12 @@ describe('dhcp-manager CLI', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('the executable prints its package version for --version', () => {
+    const r = cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe((require('../../package.json') as { version: string }).version);
+  });
+
   it('the executable exits 2 on a bad option value, an unknown command or option', async () => {
     const r = cli(['start', '--abi', 'x86', '--state-dir', join(e.dir, 'never')]);
     expect(r.code).toBe(2);

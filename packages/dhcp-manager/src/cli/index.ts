@@ -58,6 +58,16 @@ export function plainGet(argv: string[], env: NodeJS.ProcessEnv): { url: string;
   return { url: url ?? env.DHCPMGR_URL ?? DEFAULT_URL, paths, json };
 }
 
+/** This package's version, read without loading the daemon's modules. */
+function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
   const fast = plainGet(argv, env);
   if (fast) return client().get(fast.url, fast.paths, fast.json, io);
@@ -71,7 +81,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     .scriptName('dhcp-manager')
     .strict()
     .help()
-    .version(false)
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .command('start', 'Run the daemon in the foreground (pino JSON logs on stdout)', startOptions, (a) =>
       setCode(startCommand(a as Record<string, unknown>, env, io)))
