@@ -10,7 +10,13 @@ runPlugin(spec, process.argv.slice(2), process.env, {
   transport: () => require('@dhcpmgr/plugin-msg/transport') as DeliveryTransport,
   stdout: (text) => process.stdout.write(text),
 }).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+    // Exit as soon as the socket is closed (closeOnce runs in an immediate queued before this one)
+    // instead of waiting for node's own shutdown of an emptied loop: the DHCP client waits for us.
+    // Log lines and --dry-run output are already written: both are synchronous here.
+    setImmediate(() => process.exit(code));
+  },
   (err: unknown) => {
     process.stderr.write(`${spec.name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;
