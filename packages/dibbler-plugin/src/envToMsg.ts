@@ -11,10 +11,27 @@
  * - values the C plugin would cut or misread are rejected, except SRV_OPTION17 whose Data keeps
  *   its first 255 bytes with Length = the whole value's length, as the C plugin sends it.
  */
-import { isIPv6 } from 'net';
 import {
   DhcpV6Message, EnvToMsgResult, U32_MAX, checkIfname, emptyV6Lease, parseDecimal,
 } from '@dhcpmgr/plugin-msg';
+
+// The same pattern as Node's net.isIPv6 (lib/internal/net.js: eight groups, `::` compression, an
+// embedded dotted quad, an optional %zone); `net` itself is not loaded: the plugin runs on every
+// lease event and loading its sockets stack only for this check cost start-up time.
+const V4SEG = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+const V4 = `(?:${V4SEG}\\.){3}${V4SEG}`;
+const V6SEG = '(?:[0-9a-fA-F]{1,4})';
+const IPV6 = new RegExp('^(?:' +
+  `(?:${V6SEG}:){7}(?:${V6SEG}|:)|` +
+  `(?:${V6SEG}:){6}(?:${V4}|:${V6SEG}|:)|` +
+  `(?:${V6SEG}:){5}(?::${V4}|(?::${V6SEG}){1,2}|:)|` +
+  `(?:${V6SEG}:){4}(?:(?::${V6SEG}){0,1}:${V4}|(?::${V6SEG}){1,3}|:)|` +
+  `(?:${V6SEG}:){3}(?:(?::${V6SEG}){0,2}:${V4}|(?::${V6SEG}){1,4}|:)|` +
+  `(?:${V6SEG}:){2}(?:(?::${V6SEG}){0,3}:${V4}|(?::${V6SEG}){1,5}|:)|` +
+  `(?:${V6SEG}:){1}(?:(?::${V6SEG}){0,4}:${V4}|(?::${V6SEG}){1,6}|:)|` +
+  `(?::(?:(?::${V6SEG}){0,5}:${V4}|(?::${V6SEG}){1,7}|:))` +
+  ')(?:%[0-9a-zA-Z-.:]{1,})?$');
+const isIPv6 = (s: string): boolean => IPV6.test(s);
 
 export const DIBBLER_EVENTS = ['add', 'update', 'delete', 'del', 'expire'] as const;
 
