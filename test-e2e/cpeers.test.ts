@@ -85,23 +85,31 @@ it('shows a DHCPv6 lease (IA_NA + IA_PD) pushed by the C sender', async () => {
   asserted(`C sender v6 -> ${addr!.base} IPAddress ${addr!.p.IPAddress}, ${pfx!.base} Prefix ${pfx!.p.Prefix}`);
 });
 
-it('shows a raw frame pushed by `nanocat --push`', async () => {
-  const frame = encode({ version: 4, ifname: 'cpeer2', dhcpv4: { ...emptyV4Lease(), addressAssigned: true,
-    address: '10.66.0.9', netmask: '255.255.255.0', gateway: '10.66.0.1', dnsServer: '10.66.0.53', ifname: 'cpeer2',
-    leaseTime: 600, dhcpServerId: '10.66.0.1', dhcpState: 'bound' } }, { abi: 'lp64' });
-  const file = path.join(lab.dir, 'frame.bin');
-  fs.writeFileSync(file, frame);
-  // nanocat closes right after its send and libnanomsg has no linger, so a frame can be lost
-  // (about half the time over ipc here): send again, a bounded number of times, until it shows.
+/**
+ * Push `file` with `nanocat --push` until a v4 client shows `address`; returns the sends it took.
+ * nanocat closes right after its send and libnanomsg has no linger, so a frame can be lost
+ * (about half the time over ipc here): send again, a bounded number of times, until it shows.
+ */
+async function nanocatUntilSeen(file: string, address: string, what: string): Promise<number> {
   let attempts = 0;
-  const seen = (): boolean => Object.entries(mgr.get('Device.DHCPv4.Client.')).some(([k, x]) => k.endsWith('.IPAddress') && x === '10.66.0.9');
-  await waitFor('the nanocat frame in the model', () => {
+  const seen = (): boolean => Object.entries(mgr.get('Device.DHCPv4.Client.')).some(([k, x]) => k.endsWith('.IPAddress') && x === address);
+  await waitFor(what, () => {
     if (seen()) return true;
     if (attempts >= 8) throw new Error(`not seen after ${attempts} nanocat sends`);
     attempts++;
     inCli(['timeout', '5', 'nanocat', '--push', '--connect', LEGACY, '-d', '0.1', '-F', file]);
     return seen() ? true : undefined;
   }, 20000, 300);
+  return attempts;
+}
+
+it('shows a raw frame pushed by `nanocat --push`', async () => {
+  const frame = encode({ version: 4, ifname: 'cpeer2', dhcpv4: { ...emptyV4Lease(), addressAssigned: true,
+    address: '10.66.0.9', netmask: '255.255.255.0', gateway: '10.66.0.1', dnsServer: '10.66.0.53', ifname: 'cpeer2',
+    leaseTime: 600, dhcpServerId: '10.66.0.1', dhcpState: 'bound' } }, { abi: 'lp64' });
+  const file = path.join(lab.dir, 'frame.bin');
+  fs.writeFileSync(file, frame);
+  const attempts = await nanocatUntilSeen(file, '10.66.0.9', 'the nanocat frame in the model');
   asserted(`nanocat --push raw ${frame.length}-byte frame -> IPAddress 10.66.0.9 in the model (${attempts} send(s))`);
 });
 
@@ -113,15 +121,7 @@ it('shows an ILP32 (1456-byte, 32-bit gateway) frame pushed by `nanocat --push`'
   expect(frame.length).toBe(1456);
   const file = path.join(lab.dir, 'frame-ilp32.bin');
   fs.writeFileSync(file, frame);
-  let attempts = 0;
-  const seen = (): boolean => Object.entries(mgr.get('Device.DHCPv4.Client.')).some(([k, x]) => k.endsWith('.IPAddress') && x === '10.66.0.10');
-  await waitFor('the ILP32 frame in the model', () => {
-    if (seen()) return true;
-    if (attempts >= 8) throw new Error(`not seen after ${attempts} nanocat sends`);
-    attempts++;
-    inCli(['timeout', '5', 'nanocat', '--push', '--connect', LEGACY, '-d', '0.1', '-F', file]);
-    return seen() ? true : undefined;
-  }, 20000, 300);
+  const attempts = await nanocatUntilSeen(file, '10.66.0.10', 'the ILP32 frame in the model');
   asserted(`nanocat --push 1456-byte ILP32 frame -> IPAddress 10.66.0.10 in the model (--abi auto; ${attempts} send(s))`);
 });
 });
