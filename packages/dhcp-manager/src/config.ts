@@ -9,6 +9,7 @@ import { readFileSync } from 'fs';
 export const DEFAULTS = {
   listen: 'tcp://127.0.0.1:50324',
   'ack-listen': 'tcp://127.0.0.1:50326',
+  'ack-workers': 16,
   events: 'tcp://127.0.0.1:50327',
   http: '127.0.0.1:50325',
   'state-dir': '/var/lib/dhcpmgr',
@@ -48,6 +49,7 @@ export interface OptionSpec {
 export const OPTIONS: Record<OptionName, OptionSpec> = {
   listen: { type: 'string', describe: 'nanomsg PULL endpoint for the legacy fire-and-forget channel the C plugins use (tcp:// or ipc://). `off` disables it.' },
   'ack-listen': { type: 'string', describe: 'nanomsg REP endpoint of the acknowledged channel: a plugin gets a reply (applied, duplicate, stale, rejected + reason, unavailable) only after the lease is durably stored. `off` disables it.' },
+  'ack-workers': { type: 'number', describe: 'Acknowledged requests the manager holds at once (1-256). Requests that arrive together are stored in one commit and acknowledged after it, so concurrent plugins do not wait for each other\'s fsync. 1: a plain REP socket serving one request at a time.' },
   events: { type: 'string', describe: 'nanomsg PUB endpoint where lease events are published as JSON, topic = the TR-181 event name; validation rejects go out on topic `dhcpmgr.reject`. `off` disables it.' },
   http: { type: 'string', describe: 'HOST:PORT of the read-only HTTP API (status, TR-181 values, leases, history, Prometheus metrics). Keep it on loopback. `off` disables it.' },
   'state-dir': { type: 'string', describe: 'Directory of the persistent store (SQLite). Created if missing.' },
@@ -79,6 +81,7 @@ export type Endpoint = string | null;
 export interface Config {
   listen: Endpoint;
   ackListen: Endpoint;
+  ackWorkers: number;
   events: Endpoint;
   http: { host: string; port: number } | null;
   stateDir: string;
@@ -202,6 +205,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
   return {
     listen: endpoint('listen', pick('listen')),
     ackListen: endpoint('ack-listen', pick('ack-listen')),
+    ackWorkers: int('ack-workers', pick('ack-workers'), 1, 256),
     events: endpoint('events', pick('events')),
     http: httpAddr(pick('http')),
     stateDir: dir('state-dir', pick('state-dir')),

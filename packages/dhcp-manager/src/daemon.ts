@@ -106,7 +106,7 @@ export class Daemon {
     this.auth = new SenderAuth({ key: c.auth?.key, requireAuth: c.auth?.requireAuth ?? false, replayWindowS: c.auth?.replayWindowS });
     const ropts = { rcvmaxsize: c.rcvmaxsize, auth: this.auth };
     if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
-    if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, ropts);
+    if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, { ...ropts, workers: c.ackWorkers });
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
     if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
     this.spool.watch(this.queue, c.spoolScanMs);

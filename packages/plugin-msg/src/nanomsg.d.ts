@@ -35,4 +35,7 @@ declare module 'nanomsg' {
     chan(topics: string[]): void;
   }
   export function socket(type: SocketType, opts?: SocketOptions): Socket;
+  /** nn_device(s1, s2) in a libuv pool thread; 'error' when it returns (a socket was closed). */
+  export interface Device { on(event: 'error', cb: (err: Error) => void): this }
+  export function device(s1: Socket, s2: Socket): Device;
 }

@@ -113,12 +113,12 @@ describe('pushOnce', () => {
   }, 10_000);
 });
 
-describe('requestOnce and bindRep', () => {
+describe.each([1, 4])('requestOnce and bindRep with %i worker socket(s)', (workers) => {
   const onFailure = (err: unknown): Buffer => Buffer.from(`failed: ${(err as Error).message}`);
 
   it('round-trips a request', async () => {
     const addr = ipc();
-    keep(bindRep(addr, (req) => Buffer.from(`re:${req.toString()}`), onFailure));
+    keep(bindRep(addr, (req) => Buffer.from(`re:${req.toString()}`), onFailure, { workers }));
     const r = await requestOnce(addr, Buffer.from('hello'), 2000);
     expect(r).toEqual({ ok: true, reply: Buffer.from('re:hello') });
   });
@@ -135,7 +135,7 @@ describe('requestOnce and bindRep', () => {
     keep(bindRep(addr, async (req) => {
       if (req.toString() === 'slow') await sleep(400);
       return Buffer.from(`re:${req.toString()}`);
-    }, onFailure));
+    }, onFailure, { workers }));
     expect(await requestOnce(addr, Buffer.from('slow'), 100)).toEqual({ ok: false, reason: 'timeout' });
     await sleep(400);
     expect(await requestOnce(addr, Buffer.from('fast'), 2000)).toEqual({ ok: true, reply: Buffer.from('re:fast') });
@@ -148,7 +148,7 @@ describe('requestOnce and bindRep', () => {
       if (s === 'throw') throw new Error('boom');
       if (s === 'reject') return Promise.reject(new Error('nope'));
       return Buffer.from(`re:${s}`);
-    }, onFailure));
+    }, onFailure, { workers }));
     expect(await requestOnce(addr, Buffer.from('throw'), 2000)).toEqual({ ok: true, reply: Buffer.from('failed: boom') });
     expect(await requestOnce(addr, Buffer.from('reject'), 2000)).toEqual({ ok: true, reply: Buffer.from('failed: nope') });
     expect(await requestOnce(addr, Buffer.from('after'), 2000)).toEqual({ ok: true, reply: Buffer.from('re:after') });
@@ -157,10 +157,66 @@ describe('requestOnce and bindRep', () => {
   it('serves many sequential requesters in order', async () => {
     const addr = ipc();
     let n = 0;
-    keep(bindRep(addr, (req) => Buffer.from(`${n++}:${req.toString()}`), onFailure));
+    keep(bindRep(addr, (req) => Buffer.from(`${n++}:${req.toString()}`), onFailure, { workers }));
     for (let i = 0; i < 50; i++) {
       expect(await requestOnce(addr, Buffer.from(`r${i}`), 2000)).toEqual({ ok: true, reply: Buffer.from(`${i}:r${i}`) });
     }
+  });
+});
+
+
+describe('bindRep with several workers', () => {
+  const onFailure = (err: unknown): Buffer => Buffer.from(`failed: ${(err as Error).message}`);
+
+  it('holds several requests at once and answers each requester with its own reply', async () => {
+    // The handler answers nobody until 4 requests are held: with one REP socket (one request at
+    // a time) this would time out.
+    const addr = ipc();
+    const held: Array<() => void> = [];
+    let most = 0;
+    keep(bindRep(addr, (req) => new Promise<Buffer>((resolve) => {
+      held.push(() => resolve(Buffer.from(`re:${req.toString()}`)));
+      most = Math.max(most, held.length);
+      if (held.length >= 4) for (const release of held.splice(0)) release();
+    }), onFailure, { workers: 4 }));
+    const rs = await Promise.all([0, 1, 2, 3].map((i) => requestOnce(addr, Buffer.from(`c${i}`), 3000)));
+    expect(rs).toEqual([0, 1, 2, 3].map((i) => ({ ok: true, reply: Buffer.from(`re:c${i}`) })));
+    expect(most).toBe(4);
+  });
+
+  it('one worker holds one request at a time (the plain REP behaviour the option replaces)', async () => {
+    const addr = ipc();
+    let inFlight = 0;
+    let most = 0;
+    keep(bindRep(addr, async (req) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await sleep(20);
+      inFlight--;
+      return Buffer.from(`re:${req.toString()}`);
+    }, onFailure, { workers: 1 }));
+    const rs = await Promise.all([0, 1, 2].map((i) => requestOnce(addr, Buffer.from(`s${i}`), 3000)));
+    expect(rs.every((r) => r.ok)).toBe(true);
+    expect(most).toBe(1);
+  });
+
+  it('serves 64 concurrent requesters over 8 workers, each reply to its own requester', async () => {
+    const addr = ipc();
+    keep(bindRep(addr, async (req) => { await sleep(1); return Buffer.from(`re:${req.toString()}`); }, onFailure, { workers: 8 }));
+    const ids = Array.from({ length: 64 }, (_, i) => `m${i}`);
+    const rs = await Promise.all(ids.map((id) => requestOnce(addr, Buffer.from(id), 5000)));
+    expect(rs).toEqual(ids.map((id) => ({ ok: true, reply: Buffer.from(`re:${id}`) })));
+  });
+
+  it('close() releases the endpoint: it can be bound again at once and serves', async () => {
+    const addr = ipc();
+    const first = bindRep(addr, () => Buffer.from('first'), onFailure, { workers: 4 });
+    expect(await requestOnce(addr, Buffer.from('x'), 2000)).toEqual({ ok: true, reply: Buffer.from('first') });
+    first.close();
+    first.close();
+    await sleep(20);
+    keep(bindRep(addr, () => Buffer.from('second'), onFailure, { workers: 4 }));
+    expect(await requestOnce(addr, Buffer.from('y'), 2000)).toEqual({ ok: true, reply: Buffer.from('second') });
   });
 });
 

@@ -185,27 +185,84 @@ function readBursts(sock: Sock, took: () => boolean): void {
   };
 }
 
+export interface RepOptions extends PullOptions {
+  /**
+   * Requests served at once. 1: one cooked REP socket on `addr` (one request at a time). More:
+   * see bindRep.
+   */
+  workers?: number;
+}
+
+let inprocSeq = 0;
+
 /**
- * Bind a REP socket. Requests are answered one at a time, in order (the wrapper stops polling
- * for the next request until the reply is sent), so `handle` must always produce a reply; a
- * thrown error or rejection is answered with `onFailure`'s bytes so the socket never stalls.
+ * Bind a REP endpoint. Each request gets exactly one reply: `handle` must always produce one; a
+ * thrown error or rejection is answered with `onFailure`'s bytes so a socket never stalls.
+ *
+ * The npm wrapper's REP socket serves one request at a time (it stops polling for the next
+ * request until the reply is sent, and libnanomsg's cooked REP drops a request it has not
+ * answered when the next one is read), so with one socket every acknowledged lease waited for
+ * the previous one's commit. With `workers` > 1 the endpoint is a raw REP socket joined by
+ * nn_device (in a libuv pool thread) to a raw REQ socket on a private inproc:// endpoint, and
+ * `workers` cooked REP sockets connect to that: the raw REQ hands each incoming request to the
+ * next worker socket, the reply travels back with the request's routing header, and up to
+ * `workers` requests are in the manager at once, so one store commit can acknowledge all of them.
+ * The wire protocol on `addr` is unchanged (a REQ peer cannot tell the difference).
  */
 export function bindRep(
   addr: string,
   handle: (req: Buffer) => Promise<Buffer> | Buffer,
   onFailure: (err: unknown) => Buffer,
-  opts: PullOptions = {},
+  opts: RepOptions = {},
 ): Receiver {
-  const sock = open('rep', opts.onError);
-  sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
-  attach(sock, 'bind', addr);
-  sock.on('data', (req: Buffer) => {
-    Promise.resolve()
-      .then(() => handle(req))
-      .catch((err: unknown) => onFailure(err))
-      .then((reply) => { if (!sock.closed) sendNow(sock, reply, true); });
-  });
-  return { close: () => closeOnce(sock) };
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const serve = (sock: Sock): void => {
+    sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
+    sock.on('data', (req: Buffer) => {
+      Promise.resolve()
+        .then(() => handle(req))
+        .catch((err: unknown) => onFailure(err))
+        .then((reply) => { if (!sock.closed) sendNow(sock, reply, true); });
+    });
+  };
+  if (workers === 1) {
+    const sock = open('rep', opts.onError);
+    attach(sock, 'bind', addr);
+    serve(sock);
+    return { close: () => closeOnce(sock) };
+  }
+  const front = open('rep', opts.onError, { raw: true });
+  front.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
+  attach(front, 'bind', addr);
+  const back = open('req', opts.onError, { raw: true });
+  const inner = `inproc://dhcpmgr-rep-${process.pid}-${++inprocSeq}`;
+  const reps: Sock[] = [];
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    // The device's two forwarder threads sit in blocking receives on front and back; closing
+    // a socket makes that receive fail, the device returns, and its callback (an 'error' event,
+    // ignored once closed) runs on the loop.
+    for (const r of reps) closeOnce(r);
+    closeOnce(back);
+    closeOnce(front);
+  };
+  try {
+    attach(back, 'bind', inner);
+    for (let i = 0; i < workers; i++) {
+      const r = open('rep', opts.onError);
+      reps.push(r);
+      attach(r, 'connect', inner);
+      serve(r);
+    }
+  } catch (err) {
+    close();
+    throw err;
+  }
+  const device = nano.device(front, back);
+  device.on('error', (err: Error) => { if (!closed) opts.onError?.(new Error(`REP device stopped: ${err.message}`)); });
+  return { close };
 }
 
 export interface Publisher {

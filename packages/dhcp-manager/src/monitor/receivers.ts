@@ -4,8 +4,9 @@
  * - legacy PULL: fire-and-forget frames from the C plugins; when the queue is full the frame is
  *   dropped and counted as OVERLOAD.
  * - acked REP: the envelope is parsed here (bad envelopes are answered at once); the item joins
- *   the current batch and the reply goes out only after the commit. The REP wrapper answers one
- *   request at a time, so at most one acked item waits and it may bypass the queue limit.
+ *   the current batch and the reply goes out only after the commit. At most `workers` requests
+ *   are in the manager at once (transport.ts bindRep), so acked items may bypass the queue
+ *   limit: they are bounded by the worker count, and each one has a sender waiting for it.
  */
 import { encodeAck } from '@dhcpmgr/plugin-msg';
 import type { Ack } from '@dhcpmgr/plugin-msg';
@@ -25,6 +26,8 @@ export interface ReceiverOptions {
   rcvmaxsize: number;
   /** Verifies the HMAC and the replay window (auth.ts); none: envelopes accepted unauthenticated. */
   auth?: SenderAuth;
+  /** Acked requests served at once (transport.ts bindRep); default 1. */
+  workers?: number;
 }
 
 export function ackFor(r: IngestResult): Ack {
@@ -69,5 +72,5 @@ export function bindAcked(addr: string, queue: IngestQueue, hooks: ReceiveHooks,
       }
     });
   }, (err) => encodeAck({ status: 'unavailable', reason: `internal error: ${(err as Error)?.message ?? String(err)}` }),
-  { rcvmaxsize: opts.rcvmaxsize, onError: (err) => hooks.socketError('ack-listen', err) });
+  { rcvmaxsize: opts.rcvmaxsize, workers: opts.workers, onError: (err) => hooks.socketError('ack-listen', err) });
 }
