@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { decode, decodeFrame, encode, encodingLength } from './codec';
 import { PluginMsgDecodeError, PluginMsgEncodeError } from './errors';
 import { Abi, ABIS, FieldSpec, LAYOUTS, OUTER_VERSION_OFFSET, V4_FIELDS, V4_NEXT_OFFSET, V6_FIELDS, V6_NEXT_OFFSET } from './layout';
-import { PluginMsg } from './types';
+import { PluginMsg, emptyV4Lease, emptyV6Lease } from './types';
 import { abiArb, msgArb } from './__fixtures__/arbitraries';
 import { GOLDEN, fill } from './__fixtures__/golden';
 
@@ -86,6 +86,15 @@ describe('round trips (property)', () => {
       expect(il.length).toBe(1456);
       expect(encode(decode(il).msg, { abi: 'lp64' }).equals(lp)).toBe(true);
     }), { numRuns: 300 });
+  });
+
+  it('decodes into leases with the typed empty lease\'s keys, in the same order (nested objects too)', () => {
+    const keys = (o: unknown): unknown => (o !== null && typeof o === 'object'
+      ? Object.entries(o as Record<string, unknown>).map(([k, v]) => [k, keys(v)]) : typeof o);
+    const d4 = decode(encode(V4_MSG)).msg;
+    const d6 = decode(encode(V6_MSG)).msg;
+    expect(d4.version === 4 && keys(d4.dhcpv4)).toEqual(keys(emptyV4Lease()));
+    expect(d6.version === 6 && keys(d6.dhcpv6)).toEqual(keys(emptyV6Lease()));
   });
 
   it('decodeFrame accepts exactly one message of an accepted ABI', () => {
