@@ -24,6 +24,10 @@ import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
 import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
+import { WalSync } from './monitor/walsync';
+
+/** store.ts's STORE_FILE + '-wal' (not imported: that would load SQLite for the CLI; a test checks). */
+export const WAL_FILE = 'dhcpmgr.sqlite-wal';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -63,6 +67,7 @@ export class Daemon {
   private expiry: ExpiryTimer | undefined;
   private stopping: Promise<void> | undefined;
   private auth: SenderAuth | undefined;
+  private walSync: WalSync | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -75,8 +80,12 @@ export class Daemon {
     if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
     this.applier = createApplier(c, (r) => this.applied(r));
     const factory = this.engineFactory ?? defaultEngineFactory;
+    // --durability full: SQLite commits without its own fsync and WalSync fsyncs the WAL off the
+    // event loop; nothing is acknowledged (or a spool file removed) before that fsync is done.
+    const walSync = c.durability === 'full' ? new WalSync(join(c.stateDir, WAL_FILE), c.stateDir, (s) => this.metrics.walFsyncSeconds.observe(s)) : undefined;
+    this.walSync = walSync;
     const engine = factory(
-      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: c.durability, historyPerInterface: c.historyPerInterface },
+      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface },
       { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
     );
     this.engine = engine;
@@ -89,7 +98,7 @@ export class Daemon {
         this.log.warn({ component: 'spool', file: name, reason: why }, 'spool file rejected');
       },
     }, c.auth);
-    const replay = this.spool.replayNow(engine, c.batchSize);
+    const replay = this.spool.replayNow(engine, c.batchSize, walSync ? () => this.flushWal(walSync) : undefined);
     if (replay.replayed || replay.left) this.log.info({ component: 'spool', ...replay }, 'spool replayed');
 
     this.queue = new IngestQueue(engine, {
@@ -97,6 +106,13 @@ export class Daemon {
       batchSize: c.batchSize,
       minWaitMs: c.commitDelayMs,
       receiveToCommit: (seconds) => this.metrics.receiveToCommitSeconds.observe(seconds),
+      ...(walSync ? {
+        durable: (cb: (err?: Error) => void) => walSync.whenDurable((err) => {
+          if (err) this.note('fsync', err);
+          cb(err);
+        }),
+        flushDurable: () => { this.flushWal(walSync); },
+      } : {}),
       afterBatch: () => { this.expiry?.arm(); this.metrics.queueDepth.set(this.queue?.depth ?? 0); },
       onError: (err) => this.note('engine', err),
     });
@@ -132,9 +148,16 @@ export class Daemon {
     this.expiry?.stop();
     if (this.server) await stopHttp(this.server);
     await this.applier?.idle();
+    this.walSync?.close();
     this.engine?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
+  }
+
+  private flushWal(w: WalSync): Error | undefined {
+    const err = w.flushSync();
+    if (err) this.note('fsync', err);
+    return err;
   }
 
   status(): Record<string, unknown> {
@@ -149,6 +172,8 @@ export class Daemon {
       counters: { ...this.counts },
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
       engine: this.engine?.stats(),
+      durability: this.config.durability,
+      walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
       lastErrors: [...this.lastErrors],
     };
   }

@@ -38,9 +38,11 @@ export interface Running {
 
 const started: ChildProcess[] = [];
 
+/** Tests run with `--durability normal` unless `extra` names a durability. */
 export function daemonArgs(e: Endpoints, extra: string[] = []): string[] {
+  const durability = extra.includes('--durability') ? [] : ['--durability', 'normal'];
   return ['start', '--listen', e.pull, '--ack-listen', e.rep, '--events', e.pub, '--http', `127.0.0.1:${e.port}`,
-    '--state-dir', e.state, '--spool-dir', e.spool, '--durability', 'normal', '--spool-scan-ms', '100', ...extra];
+    '--state-dir', e.state, '--spool-dir', e.spool, ...durability, '--spool-scan-ms', '100', ...extra];
 }
 
 /**

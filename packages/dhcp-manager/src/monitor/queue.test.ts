@@ -117,3 +117,76 @@ describe('IngestQueue timing', () => {
     expect(waited).toBeLessThan(25);
   });
 });
+
+describe('IngestQueue with a durability wait (--durability full)', () => {
+  /** A stand-in for WalSync: holds callbacks until the test releases them. */
+  function gate() {
+    const waiting: Array<(err?: Error) => void> = [];
+    return {
+      waiting,
+      durable: (cb: (err?: Error) => void) => { waiting.push(cb); },
+      release: (err?: Error) => { for (const cb of waiting.splice(0)) cb(err); },
+    };
+  }
+
+  it('runs done and the receive-to-commit observation only after the commit is durable', async () => {
+    const engine = fakeEngine();
+    const g = gate();
+    const seen: string[] = [];
+    const r2c: number[] = [];
+    const q = new IngestQueue(engine, { limit: 10, batchSize: 10, durable: g.durable, receiveToCommit: (s) => r2c.push(s) });
+    q.offer({ ...item(), done: (r) => seen.push(r.status) });
+    q.offer({ ...item(), done: (r) => seen.push(r.status) });
+    await new Promise((r) => setImmediate(r));
+    expect(engine.batches).toEqual([2]);
+    expect(g.waiting).toHaveLength(1);
+    expect(seen).toEqual([]);
+    expect(r2c).toEqual([]);
+    let idle = false;
+    const idleP = q.idle().then(() => { idle = true; });
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    g.release();
+    await idleP;
+    expect(seen).toEqual(['duplicate', 'duplicate']);
+    expect(r2c).toHaveLength(2);
+  });
+
+  it('keeps committing while a durability wait is open, and answers unavailable when it fails', async () => {
+    const engine = fakeEngine();
+    const g = gate();
+    const seen: IngestResult[] = [];
+    const q = new IngestQueue(engine, { limit: 10, batchSize: 10, durable: g.durable });
+    q.offer({ ...item(), done: (r) => seen.push(r) });
+    await new Promise((r) => setImmediate(r));
+    q.offer({ ...item(), done: (r) => seen.push(r) });
+    await new Promise((r) => setImmediate(r));
+    expect(engine.batches).toEqual([1, 1]);
+    expect(g.waiting).toHaveLength(2);
+    g.release(new Error('EIO'));
+    expect(seen).toHaveLength(2);
+    for (const r of seen) expect(r).toMatchObject({ status: 'unavailable', detail: expect.stringContaining('EIO') });
+  });
+
+  it('does not wait for durability when nothing was committed (every result unavailable)', async () => {
+    const g = gate();
+    const seen: IngestResult[] = [];
+    const q = new IngestQueue({ ingestBatch: (items) => items.map((): IngestResult => ({ status: 'unavailable', detail: 'read-only' })) }, { limit: 10, batchSize: 10, durable: g.durable });
+    q.offer({ ...item(), done: (r) => seen.push(r) });
+    await q.idle();
+    expect(g.waiting).toHaveLength(0);
+    expect(seen).toEqual([{ status: 'unavailable', detail: 'read-only' }]);
+  });
+
+  it('drainAll (shutdown) commits and flushes synchronously', () => {
+    const engine = fakeEngine();
+    const g = gate();
+    const seen: string[] = [];
+    const q = new IngestQueue(engine, { limit: 10, batchSize: 2, durable: g.durable, flushDurable: () => g.release() });
+    for (let k = 0; k < 3; k++) q.offer({ ...item(), done: (r) => seen.push(r.status) });
+    q.drainAll();
+    expect(engine.batches).toEqual([2, 1]);
+    expect(seen).toEqual(['duplicate', 'duplicate', 'duplicate']);
+  });
+});
+

@@ -3,8 +3,8 @@
  * blocking, never touching the store); a drain scheduled with setImmediate commits up to
  * `batchSize` items per engine.ingestBatch call (one transaction each, which is what keeps
  * durable commits fast). When `limit` items already wait, a legacy frame is refused and the
- * caller counts it as OVERLOAD; acknowledged items may bypass the limit because the REP socket
- * has at most one request in flight.
+ * caller counts it as OVERLOAD; acknowledged items may bypass the limit because at most
+ * `--ack-workers` of them are in the manager at once.
  *
  * Group commit without waiting: a commit (and its fsync) blocks the event loop, frames arriving
  * meanwhile wait in the sockets, and the next poll phase reads all of them (the legacy receiver
@@ -12,8 +12,10 @@
  * as one batch. So batches grow with the load by themselves, and a message at low rates waits for
  * no timer (measured: a 2-5 ms adaptive wait made receive-to-commit p50 7.6 ms at 1,000 msg/s).
  * An optional adaptive wait (`maxWaitMs`, about as long as the last commit took) and a fixed least
- * wait (`minWaitMs`, --commit-delay-ms) remain; an acknowledged item skips the adaptive part: the
- * REP socket serves one request at a time, so no other acked item can arrive while it waits.
+ * wait (`minWaitMs`, --commit-delay-ms) remain; an acknowledged item skips the adaptive part (its
+ * sender is waiting; other acked items that arrive meanwhile join the next batch anyway).
+ * With `durable` (--durability full), acks wait for an fsync that runs off the event loop
+ * (walsync.ts), so receiving and committing go on while the disk works.
  *
  * Every item is stamped when offered (right after its receive callback) and `receiveToCommit`
  * gets, per item, the seconds from that stamp to the end of its commit (the
@@ -44,8 +46,18 @@ export interface QueueOptions {
   maxWaitMs?: number;
   /** Least wait before a drain while fewer than batchSize items wait (`--commit-delay-ms`). */
   minWaitMs?: number;
-  /** Per committed item: seconds from offer() to the end of its batch's commit. */
+  /** Per committed item: seconds from offer() to the end of its batch's commit (durable). */
   receiveToCommit?: (seconds: number) => void;
+  /**
+   * `--durability full` (walsync.ts): calls back once everything committed so far is on stable
+   * storage. When set, an item's `done` (its ack, its spool file's removal) and its
+   * receive-to-commit time wait for that, and a failed fsync turns its result into `unavailable`
+   * (the sender keeps its copy and retries; the retry is answered `duplicate`). Absent: the
+   * commit itself is durable enough (`--durability normal`) and `done` runs right after it.
+   */
+  durable?: (cb: (err?: Error) => void) => void;
+  /** Synchronous form of `durable` for drainAll (shutdown): flush and release every waiter. */
+  flushDurable?: () => void;
 }
 
 export class IngestQueue {
@@ -55,6 +67,8 @@ export class IngestQueue {
   private timer: NodeJS.Timeout | undefined;
   private lastCommitMs = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Committed batches whose items wait for `durable`. */
+  private awaitingDurable = 0;
 
   constructor(private readonly engine: BatchIngest, private readonly opts: QueueOptions) {}
 
@@ -71,15 +85,20 @@ export class IngestQueue {
     return true;
   }
 
-  /** Commit everything queued now, synchronously (shutdown). */
+  /** Commit everything queued now, synchronously (shutdown); with `durable`, flush it too. */
   drainAll(): void {
     while (this.depth > 0) this.drainOnce();
+    if (this.awaitingDurable > 0) this.opts.flushDurable?.();
     this.notifyIdle();
   }
 
-  /** Resolves once the queue is empty. */
+  /** Resolves once the queue is empty and every committed item has been settled. */
   idle(): Promise<void> {
-    return this.depth === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.isIdle() ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.depth === 0 && this.awaitingDurable === 0;
   }
 
   private readonly run = (): void => {
@@ -127,16 +146,35 @@ export class IngestQueue {
       this.opts.onError?.(err);
       results = batch.map(() => ({ status: 'unavailable', detail: `engine error: ${(err as Error)?.message ?? String(err)}` }));
     }
+    this.opts.afterBatch?.(batch, results);
+    const durable = this.opts.durable;
+    if (!durable || results.every((r) => r.status === 'unavailable')) {
+      this.settle(batch, results);
+      return;
+    }
+    this.awaitingDurable++;
+    let settled = false;
+    durable((err) => {
+      if (settled) return;
+      settled = true;
+      this.awaitingDurable--;
+      const detail = `the commit could not be made durable: ${err?.message ?? ''}`;
+      this.settle(batch, err ? results.map((): IngestResult => ({ status: 'unavailable', detail })) : results);
+      this.notifyIdle();
+    });
+  }
+
+  private settle(batch: Pending[], results: IngestResult[]): void {
     const observe = this.opts.receiveToCommit;
     if (observe) {
       const now = performance.now();
       for (const p of batch) if (p.queuedAt !== undefined) observe((now - p.queuedAt) / 1000);
     }
     batch.forEach((p, i) => p.done?.(results[i] ?? { status: 'unavailable', detail: 'no result from the engine' }));
-    this.opts.afterBatch?.(batch, results);
   }
 
   private notifyIdle(): void {
+    if (!this.isIdle()) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }
 }

@@ -68,14 +68,19 @@ export class Spool {
     private readonly auth: { key?: Buffer; requireAuth: boolean } = { requireAuth: false },
   ) {}
 
-  /** At start, before any socket is bound: commit every spooled event in order, synchronously. */
-  replayNow(engine: BatchIngest, batchSize: number): { replayed: number; left: number } {
+  /**
+   * At start, before any socket is bound: commit every spooled event in order, synchronously.
+   * `durable` (--durability full) makes each batch's commit durable before its files are removed;
+   * when it fails the replay stops and the files stay for the next attempt.
+   */
+  replayNow(engine: BatchIngest, batchSize: number, durable?: () => Error | undefined): { replayed: number; left: number } {
     const { files: entries, invalid } = readSpoolDir(this.dir, this.auth.key, this.auth.requireAuth);
     for (const f of invalid) this.reject(f.path, f.name, f.error);
     let replayed = 0;
     for (let i = 0; i < entries.length; i += batchSize) {
       const batch = entries.slice(i, i + batchSize);
       const results = engine.ingestBatch(batch.map(toIngest));
+      if (durable?.()) return { replayed, left: entries.length - i };
       for (let k = 0; k < batch.length; k++) {
         const r = results[k]!;
         if (r.status === 'unavailable') return { replayed, left: entries.length - i - k };
