@@ -94,11 +94,14 @@ async function cAcked(addr, { threads, count, ifBase = 0 }) {
   }
 }
 
-/** Baseline for the acked channel: C REQ senders against a bare nanomsg-package REP. */
-async function bareRepC(opts) {
+/**
+ * Baseline for the acked channel: C REQ senders against a REP that acknowledges at once; `workers`
+ * 0: one bare nanomsg-package REP socket, >= 1: the manager's transport with that many workers.
+ */
+async function bareRepC(opts, workers = 0) {
   const dir = tmpDir('rep');
   const addr = `ipc://${dir}/rep.sock`;
-  const rep = forkWorker('rep-echo.js', [addr]);
+  const rep = forkWorker('rep-echo.js', [addr, workers]);
   await waitMessage(rep, (m) => m.ready, 10000, 'baseline REP');
   try {
     return await cAcked(addr, opts);
