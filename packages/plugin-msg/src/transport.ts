@@ -52,7 +52,7 @@ function attach(sock: Sock, how: 'bind' | 'connect', addr: string): void {
   }
 }
 
-interface NnBindings { Send(binding: unknown, msg: Buffer, flags: number): number; NN_DONTWAIT: number }
+interface NnBindings { Send(binding: unknown, msg: Buffer, flags: number): number; Recv(binding: unknown, flags: number): Buffer | number; NN_DONTWAIT: number }
 const nn = (nano as unknown as { _bindings: NnBindings })._bindings;
 
 /**
@@ -157,9 +157,7 @@ export function bindPull(addr: string, onFrame: (frame: Buffer) => void, opts: P
   const sock = open('pull', opts.onError);
   sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
   attach(sock, 'bind', addr);
-  let got = false;
-  sock.on('data', (frame: Buffer) => { got = true; onFrame(frame); });
-  readBursts(sock, () => { const g = got; got = false; return g; });
+  readBursts(sock, onFrame);
   return { close: () => closeOnce(sock) };
 }
 
@@ -167,20 +165,21 @@ export function bindPull(addr: string, onFrame: (frame: Buffer) => void, opts: P
 const PULL_BURST = 256;
 
 /**
- * The wrapper reads ONE frame per poll wake-up, i.e. per event-loop turn, so under load every
- * frame paid a loop turn and the manager's queue saw frames one at a time (its group commit got
- * batches of 1). Read on, without blocking, while frames are waiting, up to PULL_BURST per
- * wake-up. `took()` says whether the last read delivered a frame ('data' is emitted
- * synchronously in flowing mode; if it ever is not, this falls back to one frame per wake-up).
+ * The wrapper reads ONE frame per poll wake-up, i.e. per event-loop turn, and hands it through
+ * its Readable stream ('data' event), so under load every frame paid a loop turn and the
+ * manager's queue saw frames one at a time (its group commit got batches of 1). This replaces the
+ * wrapper's read for this socket: on each wake-up it reads on, without blocking, while frames
+ * are waiting (up to PULL_BURST), and gives each frame straight to `onFrame` (no stream
+ * machinery). nn_recv returns -1 when nothing is waiting (EAGAIN) or the socket is closed.
  */
-function readBursts(sock: Sock, took: () => boolean): void {
-  const internal = sock as unknown as { _receive(): void };
-  const readOne = internal._receive.bind(sock);
-  took();
+function readBursts(sock: Sock, onFrame: (frame: Buffer) => void): void {
+  const internal = sock as unknown as { _receive(): void; binding: unknown };
   internal._receive = (): void => {
     for (let i = 0; i < PULL_BURST; i++) {
-      readOne();
-      if (!took() || sock.closed) return;
+      if (sock.closed) return;
+      const msg = nn.Recv(internal.binding, nn.NN_DONTWAIT);
+      if (typeof msg === 'number') return;
+      onFrame(msg);
     }
   };
 }
