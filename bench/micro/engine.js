@@ -7,7 +7,7 @@
  * the transport's, not measured here).
  *
  *   node bench/micro/engine.js [--interfaces 64] [--batch 256] [--messages 200000]
- *                              [--durability normal|full] [--dir DIR] [--rounds 3]
+ *                              [--durability normal|full] [--dir DIR] [--rounds 3] [--dist DIR]
  *
  * Default state dir: a fresh one under /dev/shm (tmpfs) for normal, os.tmpdir() for full.
  * Prints CPU us/message (user+sys of this process) and wall messages/s per round, and the
@@ -19,15 +19,16 @@ const path = require('path');
 const pino = require('pino');
 const { framePool } = require('../lib/messages');
 
-const dist = path.join(__dirname, '..', '..', 'packages', 'dhcp-manager', 'dist');
-const { Engine } = require(path.join(dist, 'engine'));
-const { ManagerMetrics } = require(path.join(dist, 'metrics'));
-const { PubSink } = require(path.join(dist, 'publisher'));
-
 function arg(name, dflt) {
   const k = process.argv.indexOf(`--${name}`);
   return k < 0 ? dflt : process.argv[k + 1];
 }
+
+// --dist: another build of the manager to compare with (e.g. a copy of an older dist/).
+const dist = path.resolve(arg('dist', path.join(__dirname, '..', '..', 'packages', 'dhcp-manager', 'dist')));
+const { Engine } = require(path.join(dist, 'engine'));
+const { ManagerMetrics } = require(path.join(dist, 'metrics'));
+const { PubSink } = require(path.join(dist, 'publisher'));
 
 const interfaces = Number(arg('interfaces', 64));
 const batch = Number(arg('batch', 256));
@@ -81,5 +82,6 @@ for (let r = 0; r < rounds; r++) {
   console.log(`round ${r + 1}: ${x.usPerMsg.toFixed(1)} us CPU/msg, ${Math.round(x.rate)} msgs/s wall`);
 }
 const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
-console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg, ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall` +
+console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg (min ${Math.min(...out.map((x) => x.usPerMsg)).toFixed(1)}),` +
+  ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall` +
   ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base})`);

@@ -52,6 +52,53 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history('wan0')).toHaveLength(3);
   });
 
+  it('keeps the newest events per interface in order as the ring wraps, and when its size grows or shrinks', () => {
+    h = h.reopen({ historyPerInterface: 4 });
+    for (let k = 0; k < 10; k++) h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1000 + k }), T0), legacy(v4('wan1', { leaseTime: 2000 + k }), T0)]);
+    const times = (ifname?: string, n?: number) => h.engine.history(ifname, n).map((e) => e.lease.leaseTime);
+    expect(times('wan0')).toEqual([1006, 1007, 1008, 1009]);
+    expect(times(undefined, 5)).toEqual([2007, 1008, 2008, 1009, 2009]);
+    h = h.reopen({ historyPerInterface: 6 });
+    expect(times('wan0')).toEqual([1006, 1007, 1008, 1009]);
+    for (let k = 10; k < 13; k++) h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1000 + k }), T0)]);
+    expect(times('wan0')).toEqual([1007, 1008, 1009, 1010, 1011, 1012]);
+    h = h.reopen({ historyPerInterface: 2 });
+    expect(times('wan0')).toEqual([1011, 1012]);
+    h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1013 }), T0)]);
+    expect(times('wan0')).toEqual([1012, 1013]);
+    expect(times(undefined, 3)).toEqual([2009, 1012, 1013]);
+  });
+
+  it('opens a schema-1 store (appended history) and carries its model and newest history over', () => {
+    h = h.reopen({ historyPerInterface: 100 });
+    for (let k = 0; k < 6; k++) h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1000 + k }), T0), legacy(v6('wan1'), T0)]);
+    const before = snapshot(h);
+    h.engine.close();
+    // Rewrite the file the way schema 1 laid history out (DDL as schema 1 had it).
+    const Database = require('better-sqlite3');
+    const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
+    db.exec(`CREATE TABLE h1 (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL);
+      INSERT INTO h1 (id, ifname, seq, event) SELECT gseq, ifname, seq, event FROM history;
+      DROP TABLE history; ALTER TABLE h1 RENAME TO history;
+      CREATE UNIQUE INDEX history_if_seq ON history (ifname, seq);
+      UPDATE meta SET value = '1' WHERE key = 'schema_version'; DELETE FROM meta WHERE key = 'history_limit';`);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(12);
+    db.close();
+    h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
+    expect(snapshot(h).tree).toEqual(before.tree);
+    expect(h.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1002, 1003, 1004, 1005]);
+    expect(h.engine.history(undefined, 3)).toEqual(before.history.slice(-3));
+    h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1006 }), T0)]);
+    expect(h.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1003, 1004, 1005, 1006]);
+    expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
+    h.engine.close();
+    const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('2');
+    expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
+    after.close();
+    h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
+  });
+
   it('refuses to open a store written by a newer schema', () => {
     h.engine.close();
     const Database = require('better-sqlite3');

@@ -1,9 +1,15 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
  * Each model record is one row (a few hundred bytes of JSON); a message costs one history
- * insert, plus one upsert per record a transaction changed, all prepared once. History is bounded
- * per interface at the end of each transaction by one range delete per interface written to
- * (the rows `limit` and more places behind its newest, found by the (ifname, seq) index).
+ * write, plus one upsert per record a transaction changed, all prepared once.
+ *
+ * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
+ * interface goes to slot `seq % limit`, overwriting that slot's older event in place (one
+ * upsert on the (ifname, slot) index; the row keeps its rowid, so no b-tree grows or shrinks).
+ * Schema 1 appended a row per event and deleted the oldest per interface at each commit: an
+ * insert into the table and its (ifname, seq) index plus a range delete in both, scattered over
+ * the file as interfaces grow. `gseq` orders events across interfaces (reads of all interfaces);
+ * `seq` within one. A different `limit` at open re-slots the rows (keeping the newest).
  * Schema changes bump SCHEMA_VERSION and add a migration step in migrate().
  */
 import Database = require('better-sqlite3');
@@ -13,7 +19,7 @@ import type { LeaseEvent } from '../contract';
 import { eventJson } from '../events';
 import type { LeaseRecord } from '../model/types';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const STORE_FILE = 'dhcpmgr.sqlite';
 
 /** Persisted EnvelopeMeta of the last applied event per (ifname, version). */
@@ -30,8 +36,14 @@ CREATE TABLE IF NOT EXISTS leases (
   ifname TEXT NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
   order_boot BLOB, order_mono TEXT, order_wall TEXT,
   PRIMARY KEY (ifname, version)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS history_if_seq ON history (ifname, seq);
+`;
+
+/** Schema 2's history ring (see the file comment). */
+const HISTORY_V2 = `
+CREATE TABLE history (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL,
+  gseq INTEGER NOT NULL, event TEXT NOT NULL);
+CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot);
+
 `;
 
 export class Store {
@@ -39,12 +51,13 @@ export class Store {
   readonly readOnly: boolean;
   private readonly db: Database.Database;
   private readonly limit: number;
+  /** Per interface: the number of its newest event (its ring slot is seq % limit). */
   private readonly seqs = new Map<string, number>();
-  /** Interfaces given history rows in the open transaction (pruned at its end). */
-  private readonly touched = new Set<string>();
-  private readonly st: {
-    iface: Database.Statement; lease: Database.Statement; histIns: Database.Statement; histPrune: Database.Statement;
-  } | undefined;
+  /** Number of the newest event over all interfaces. */
+  private gseq = 0;
+  /** Column ordering events across interfaces: `gseq`, or `id` in a schema-1 file opened read-only. */
+  private readonly orderBy: string;
+  private readonly st: { iface: Database.Statement; lease: Database.Statement; hist: Database.Statement } | undefined;
 
   /**
    * Opens (creating) the store. When the state dir cannot be written, falls back to opening the
@@ -61,7 +74,7 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
-      migrate(db);
+      migrate(db, opts.historyPerInterface);
     } catch (writeErr) {
       // SQLite may have opened the file read-only by itself; that handle is of no use here.
       if (db?.open) db.close();
@@ -81,40 +94,29 @@ export class Store {
         lease: db.prepare(`INSERT INTO leases (ifname, version, record, order_boot, order_mono, order_wall) VALUES (?, ?, ?, ?, ?, ?)
           ON CONFLICT (ifname, version) DO UPDATE SET record = excluded.record, order_boot = excluded.order_boot,
           order_mono = excluded.order_mono, order_wall = excluded.order_wall`),
-        histIns: db.prepare('INSERT INTO history (ifname, seq, event) VALUES (?, ?, ?)'),
-        histPrune: db.prepare('DELETE FROM history WHERE ifname = ? AND seq <= ?'),
+        hist: db.prepare(`INSERT INTO history (ifname, slot, seq, gseq, event) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (ifname, slot) DO UPDATE SET seq = excluded.seq, gseq = excluded.gseq, event = excluded.event`),
       };
     }
+    this.orderBy = schemaVersion(db) >= 2 ? 'gseq' : 'id';
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
       this.seqs.set(row.ifname, row.seq);
     }
-    if (!readOnly) this.pruneAll();
-  }
-
-  /** After a smaller history limit: one range delete per interface, at open only. */
-  private pruneAll(): void {
-    const del = this.db.prepare('DELETE FROM history WHERE ifname = ? AND seq <= ?');
-    this.db.transaction(() => { for (const [ifname, seq] of this.seqs) del.run(ifname, seq - this.limit); })();
+    this.gseq = (db.prepare(`SELECT MAX(${this.orderBy}) AS g FROM history`).get() as { g: number | null }).g ?? 0;
   }
 
   /** Run `fn` (which calls the write methods) in one transaction; throws what SQLite throws. */
   transaction<T>(fn: () => T): T {
     if (!this.st) throw new Error(`store ${this.path} is read-only`);
     const seqsBefore = new Map(this.seqs);
-    this.touched.clear();
+    const gseqBefore = this.gseq;
     try {
-      return this.db.transaction(() => {
-        const out = fn();
-        for (const ifname of this.touched) {
-          const seq = this.seqs.get(ifname)!;
-          if (seq > this.limit) this.st!.histPrune.run(ifname, seq - this.limit);
-        }
-        return out;
-      })();
+      return this.db.transaction(fn)();
     } catch (err) {
       // Rolled back: forget the history sequence numbers handed out inside.
       this.seqs.clear();
       for (const [k, v] of seqsBefore) this.seqs.set(k, v);
+      this.gseq = gseqBefore;
       throw err;
     }
   }
@@ -131,8 +133,7 @@ export class Store {
   addHistory(event: LeaseEvent): void {
     const seq = (this.seqs.get(event.ifname) ?? 0) + 1;
     this.seqs.set(event.ifname, seq);
-    this.st!.histIns.run(event.ifname, seq, eventJson(event));
-    this.touched.add(event.ifname);
+    this.st!.hist.run(event.ifname, seq % this.limit, seq, ++this.gseq, eventJson(event));
   }
 
   interfaces(): Array<{ ifname: string; instance: number }> {
@@ -153,7 +154,7 @@ export class Store {
   /** The last `limit` events (of one interface or all), oldest first. */
   history(ifname: string | undefined, limit: number): LeaseEvent[] {
     const rows = (ifname === undefined
-      ? this.db.prepare('SELECT event FROM history ORDER BY id DESC LIMIT ?').all(limit)
+      ? this.db.prepare(`SELECT event FROM history ORDER BY ${this.orderBy} DESC LIMIT ?`).all(limit)
       : this.db.prepare('SELECT event FROM history WHERE ifname = ? ORDER BY seq DESC LIMIT ?').all(ifname, limit)) as Array<{ event: string }>;
     return rows.reverse().map((r) => JSON.parse(r.event) as LeaseEvent);
   }
@@ -187,17 +188,57 @@ function openReadOnly(path: string): Database.Database {
   return mem;
 }
 
-function migrate(db: Database.Database): void {
+function metaValue(db: Database.Database, key: string): string | undefined {
+  try {
+    return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  } catch {
+    return undefined; // no meta table: an empty file
+  }
+}
+
+function schemaVersion(db: Database.Database): number {
+  return Number(metaValue(db, 'schema_version') ?? 0);
+}
+
+/**
+ * Brings the file to SCHEMA_VERSION, then the history ring to `limit` slots, in one transaction.
+ * 0 -> 2: create everything. 1 -> 2: the appended history becomes the ring (each interface's
+ * newest `limit` events, whose seqs are consecutive, so `seq % limit` gives distinct slots;
+ * `gseq` is the old rowid, which was the order across interfaces).
+ */
+function migrate(db: Database.Database, limit: number): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
-  const have = row ? Number(row.value) : 0;
+  const have = schemaVersion(db);
   if (have > SCHEMA_VERSION) {
     throw new NewerSchemaError(`schema version ${have} is newer than this manager's ${SCHEMA_VERSION}`);
   }
-  if (have < 1) {
-    db.transaction(() => {
+  const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  db.transaction(() => {
+    if (have < 1) {
       db.exec(SCHEMA);
-      db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    })();
-  }
+      db.exec(HISTORY_V2);
+    } else if (have < 2) {
+      db.exec('ALTER TABLE history RENAME TO history_v1');
+      db.exec('DROP INDEX IF EXISTS history_if_seq');
+      db.exec(HISTORY_V2);
+      db.prepare(`INSERT INTO history (ifname, slot, seq, gseq, event)
+        SELECT h.ifname, h.seq % ?, h.seq, h.id, h.event FROM history_v1 h
+        JOIN (SELECT ifname, MAX(seq) AS top FROM history_v1 GROUP BY ifname) t ON t.ifname = h.ifname
+        WHERE h.seq > t.top - ? ORDER BY h.id`).run(limit, limit);
+      db.exec('DROP TABLE history_v1');
+    } else if (Number(metaValue(db, 'history_limit')) !== limit) {
+      reslot(db, limit);
+    }
+    if (have < SCHEMA_VERSION) setMeta.run('schema_version', String(SCHEMA_VERSION));
+    setMeta.run('history_limit', String(limit));
+  })();
+}
+
+/** Another ring size: keep each interface's newest `limit` events and move them to `seq % limit`. */
+function reslot(db: Database.Database, limit: number): void {
+  db.prepare(`DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history h WHERE h.ifname = history.ifname) - ?`).run(limit);
+  // Moving slots one row at a time would collide in the unique index on the way.
+  db.exec('DROP INDEX history_if_slot');
+  db.prepare('UPDATE history SET slot = seq % ?').run(limit);
+  db.exec('CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot)');
 }
