@@ -217,12 +217,23 @@ export function bindRep(
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const serve = (sock: Sock): void => {
     sock.rcvmaxsize(opts.rcvmaxsize ?? DEFAULT_RCVMAXSIZE);
-    sock.on('data', (req: Buffer) => {
+    const onRequest = (req: Buffer): void => {
       Promise.resolve()
         .then(() => handle(req))
         .catch((err: unknown) => onFailure(err))
         .then((reply) => { if (!sock.closed) sendNow(sock, reply, true); });
-    });
+    };
+    // The wrapper's read for REP: nn_recv, stop polling until the reply is sent (sendNow starts
+    // the poll again), push through its Readable stream. Same here without the stream, and the
+    // poll is only stopped when a request was actually read.
+    const internal = sock as unknown as { _receive(): void; binding: unknown; _stopPollReceive(): void };
+    internal._receive = (): void => {
+      if (sock.closed) return;
+      const req = nn.Recv(internal.binding, nn.NN_DONTWAIT);
+      if (typeof req === 'number') return;
+      internal._stopPollReceive();
+      onRequest(req);
+    };
   };
   if (workers === 1) {
     const sock = open('rep', opts.onError);
