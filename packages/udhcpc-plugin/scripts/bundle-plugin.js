@@ -11,10 +11,11 @@
  *
  *   dist/NAME.js        the executable (`#!/usr/bin/env node`, mode 755): src/bin.ts with
  *                       @dhcpmgr/plugin-msg taken from its TypeScript sources (ES modules, so
- *                       esbuild drops what the plugin does not use) and nanomsg's small JS
- *                       wrapper, minified. nanomsg's native addon stays outside: it is loaded at
+ *                       esbuild drops what the plugin does not use), minified. nanomsg stays
+ *                       outside: transport-raw.ts drives its native addon directly, loaded at
  *                       run time from node_modules, straight from build/Release where node-gyp
- *                       puts it (else through the `bindings` package's search, as before).
+ *                       puts it (else through the `bindings` package's search). nanomsg's JS
+ *                       wrapper, a stream.Duplex, is not loaded: it cost node's stream module.
  *   dist/NAME.pino.js   pino and its dependencies, required only when the first log line at an
  *                       enabled level is written (errors, spooled events, debug): on the normal
  *                       path (delivered, level info) nothing is logged.
@@ -65,41 +66,26 @@ const pinoToChunk = {
   },
 };
 
-/** `@dhcpmgr/plugin-msg` (and `/transport`) from its TypeScript sources. */
+/** `@dhcpmgr/plugin-msg` (and `/transport-raw`, `/transport`) from its TypeScript sources. */
 const msgDir = path.dirname(require.resolve('@dhcpmgr/plugin-msg/package.json', { paths: [pkgDir] }));
 const pluginMsgFromSrc = {
   name: 'plugin-msg-from-src',
   setup(build) {
-    build.onResolve({ filter: /^@dhcpmgr\/plugin-msg(\/transport)?$/ }, (a) => ({
-      path: path.join(msgDir, 'src', a.path.endsWith('/transport') ? 'transport.ts' : 'index.ts'),
+    build.onResolve({ filter: /^@dhcpmgr\/plugin-msg(\/transport(-raw)?)?$/ }, (a) => ({
+      path: path.join(msgDir, 'src', a.path === '@dhcpmgr/plugin-msg' ? 'index.ts' : `${a.path.slice(a.path.lastIndexOf('/') + 1)}.ts`),
     }));
   },
 };
 
 /**
- * nanomsg's wrapper (lib/index.js) goes into the bundle; its `require('bindings')` becomes this
- * shim, which loads the addon from the nanomsg package found at run time.
+ * nanomsg stays outside the bundle: transport-raw.ts opens the native addon from the nanomsg
+ * package found at run time (`nanomsg/build/Release/node_nanomsg.node`, else through `bindings`).
+ * The npm wrapper (nanomsg's lib/index.js) is not used by the plugins.
  */
-const ADDON_SHIM = `
-const path = require('path');
-module.exports = function bindings(name) {
-  const root = path.dirname(require.resolve('nanomsg/package.json'));
-  try {
-    return require(path.join(root, 'build', 'Release', name));
-  } catch (err) {
-    if (err.code !== 'MODULE_NOT_FOUND') throw err;
-    return require('bindings')({ bindings: name, module_root: root });
-  }
-};`;
-const nanomsgAddonOutside = {
-  name: 'nanomsg-addon-outside',
+const nanomsgOutside = {
+  name: 'nanomsg-outside',
   setup(build) {
-    build.onResolve({ filter: /^nanomsg$/ }, () => ({ path: require.resolve('nanomsg', { paths: [pkgDir] }) }));
-    build.onResolve({ filter: /^bindings$/ }, (a) => (a.namespace === 'addon-shim'
-      ? { path: 'bindings', external: true }
-      : { path: 'nanomsg-bindings', namespace: 'addon-shim' }));
-    build.onResolve({ filter: /^nanomsg\/package\.json$/ }, () => ({ path: 'nanomsg/package.json', external: true }));
-    build.onLoad({ filter: /.*/, namespace: 'addon-shim' }, () => ({ contents: ADDON_SHIM, loader: 'js', resolveDir: pkgDir }));
+    build.onResolve({ filter: /^(nanomsg(\/.*)?|bindings)$/ }, (a) => ({ path: a.path, external: true }));
   },
 };
 
@@ -187,7 +173,7 @@ async function main() {
     ...common,
     entryPoints: [path.join(pkgDir, 'src', 'bin.ts')],
     outfile,
-    plugins: [pinoToChunk, pluginMsgFromSrc, nanomsgAddonOutside],
+    plugins: [pinoToChunk, pluginMsgFromSrc, nanomsgOutside],
     metafile: argv.includes('--meta'),
   });
   await esbuild.build({
