@@ -5,7 +5,10 @@
  * bundles delivering an acked event to a running manager, beside `node bench/fixtures/empty.js`
  * in the same run (the machine is noisy: only same-run ratios mean anything).
  *
- *   node bench/micro/plugin-startup.js [--runs 41] [--legacy] [--base] [--rss 0] [--tcp]
+ *   node bench/micro/plugin-startup.js [--runs 41] [--legacy] [--base] [--rss 0] [--tcp] [NAME=BUNDLE ...]
+ *
+ * NAME=BUNDLE adds another bundle file (the udhcpc fixture when its path names udhcpc, else
+ * dibbler's), e.g. a build kept in packages/udhcpc-plugin/dist/try/.
  *
  * --base   also runs copies of earlier bundles kept in packages/<plugin>/dist/base/ (copy the
  *          dist/dhcpmgr-*-plugin.* files there before rebuilding), so a change is compared with
@@ -77,6 +80,11 @@ async function main() {
     if (argv.includes('--base')) {
       add('udhcpc-base', 'udhcpc-plugin', 'base/dhcpmgr-udhcpc-plugin.js', u);
       add('dibbler-base', 'dibbler-plugin', 'base/dhcpmgr-dibbler-plugin.js', d);
+    }
+    for (const a of argv.filter((x) => /^[\w-]+=/.test(x))) {
+      const [name, file] = [a.slice(0, a.indexOf('=')), path.resolve(a.slice(a.indexOf('=') + 1))];
+      const f = file.includes('udhcpc') ? u : d;
+      variants[name] = { cmd: process.execPath, args: [file, f.event], env: { ...f.env, ...common } };
     }
     if (argv.includes('--legacy')) add('udhcpc-legacy', 'udhcpc-plugin', 'dhcpmgr-udhcpc-plugin.js', u, { DHCPMGR_MODE: 'legacy' });
     const before = await statuses(mgr);

@@ -153,11 +153,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => Buff
 // ---------------------------------------------------------------------------------------------
 // Delivery
 
-/** The two transport calls delivery needs (`@dhcpmgr/plugin-msg/transport` provides them). */
+/**
+ * The transport calls delivery needs (`@dhcpmgr/plugin-msg/transport-raw` provides them all,
+ * `/transport` the first two).
+ */
 export interface DeliveryTransport {
   pushOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
   requestOnce(addr: string, payload: Buffer, timeoutMs: number):
     Promise<{ ok: true; reply: Buffer } | { ok: false; reason: 'timeout' | 'error'; error?: Error }>;
+  /** Start connecting before the message is built; the next call to `addr` uses the socket. */
+  preconnect?(addr: string, kind: 'req' | 'push'): void;
+  /** Close what `preconnect` opened if no call used it. */
+  release?(): void;
 }
 
 export type DeliveryOutcome =
@@ -233,7 +240,7 @@ export interface PluginSpec {
 
 export interface RunDeps {
   makeLogger(opts: { level?: string; file?: string }): Logger;
-  /** Loaded only when a message is sent. */
+  /** Loaded only for an event to send: not for --help, --version, --dry-run, --out, bad argv/config. */
   transport(): DeliveryTransport;
   stdout(text: string): void;
   readFile?: (p: string) => Buffer;
@@ -280,8 +287,8 @@ function parseArgs(args: string[]): Args {
 
 /**
  * One plugin run: `argv` is process.argv.slice(2). Returns the exit code; never exits itself.
- * The normal path (an event, no flags) loads nothing beyond this module, pino and, to send,
- * the transport.
+ * The normal path (an event, no flags) loads nothing beyond this module and the transport, which
+ * starts connecting before the message is built (pino only when a line is logged).
  */
 export async function runPlugin(spec: PluginSpec, argv: string[], env: NodeJS.ProcessEnv, deps: RunDeps): Promise<number> {
   const meta = stampNow(); // the event's time: taken before anything slow
@@ -301,33 +308,59 @@ export async function runPlugin(spec: PluginSpec, argv: string[], env: NodeJS.Pr
     return EXIT.badInput;
   }
   const event = args.event;
+  if (args.dryRun || args.out !== undefined) return writeOnly(spec, event, env, cfg, args, deps, log);
+  // The connection is set up (in libnanomsg's thread) while the message is built.
+  const transport = deps.transport();
+  const legacy = cfg.mode === 'legacy';
+  transport.preconnect?.(legacy ? cfg.addr : cfg.ackAddr, legacy ? 'push' : 'req');
+  try {
+    return await send(spec, event, env, cfg, transport, meta, log);
+  } finally {
+    transport.release?.();
+  }
+}
+
+/** Build the message; on a bad or ignored event return its exit code, else the bytes. */
+function build(spec: PluginSpec, event: string, env: NodeJS.ProcessEnv, cfg: PluginConfig, log: Logger):
+  { code: number } | { bytes: Buffer; ifname: string } {
   const built = spec.envToMsg(event, env, cfg);
   if (built.ok === 'ignore') {
     log.debug({ event, reason: built.reason }, 'event ignored');
-    return EXIT.ok;
+    return { code: EXIT.ok };
   }
   if (built.ok === false) {
     log.error({ event, variable: built.variable }, `bad input: ${built.variable}: ${built.error}`);
-    return EXIT.badInput;
+    return { code: EXIT.badInput };
   }
-  let bytes: Buffer;
   try {
-    bytes = encode(built.msg, { abi: cfg.abi });
+    return { bytes: encode(built.msg, { abi: cfg.abi }), ifname: built.msg.ifname };
   } catch (err) {
     const e = err as Error & { field?: string };
     log.error({ event, variable: e.field }, `bad input: ${e.message}`);
-    return EXIT.badInput;
+    return { code: EXIT.badInput };
   }
-  if (args.dryRun || args.out !== undefined) {
-    if (args.out !== undefined) (deps.writeFile ?? writeFileSync)(args.out, bytes);
-    if (args.dryRun) {
-      const hex = bytes.toString('hex').replace(/(.{64})/g, '$1\n').trimEnd();
-      deps.stdout(`${hex}\n${JSON.stringify({ abi: cfg.abi, size: bytes.length, ...decode(bytes, 0, cfg.abi).msg }, null, 2)}\n`);
-    }
-    return EXIT.ok;
+}
+
+/** --dry-run / --out: the bytes to stdout or a file; nothing is sent and no transport loaded. */
+function writeOnly(spec: PluginSpec, event: string, env: NodeJS.ProcessEnv, cfg: PluginConfig, args: Args, deps: RunDeps, log: Logger): number {
+  const b = build(spec, event, env, cfg, log);
+  if ('code' in b) return b.code;
+  const { bytes } = b;
+  if (args.out !== undefined) (deps.writeFile ?? writeFileSync)(args.out, bytes);
+  if (args.dryRun) {
+    const hex = bytes.toString('hex').replace(/(.{64})/g, '$1\n').trimEnd();
+    deps.stdout(`${hex}\n${JSON.stringify({ abi: cfg.abi, size: bytes.length, ...decode(bytes, 0, cfg.abi).msg }, null, 2)}\n`);
   }
-  const ifname = built.msg.ifname;
-  const result = await deliver(bytes, meta, cfg, deps.transport(), log);
+  return EXIT.ok;
+}
+
+async function send(
+  spec: PluginSpec, event: string, env: NodeJS.ProcessEnv, cfg: PluginConfig, transport: DeliveryTransport, meta: EnvelopeMeta, log: Logger,
+): Promise<number> {
+  const b = build(spec, event, env, cfg, log);
+  if ('code' in b) return b.code;
+  const { bytes, ifname } = b;
+  const result = await deliver(bytes, meta, cfg, transport, log);
   switch (result.outcome) {
     case 'rejected':
       log.error({ event, ifname, reason: result.reason }, 'manager rejected the message');

@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { pushOnce, requestOnce } from './transport-raw';
+import { preconnect, pushOnce, release, requestOnce } from './transport-raw';
 
 const PEER = `
 const nano = require(${JSON.stringify(require.resolve('nanomsg'))});
@@ -64,6 +64,11 @@ async function seen(p: Peer, n: number): Promise<string[]> {
   return p.lines;
 }
 
+/** libnanomsg gives every socket eventfds; nothing else in this process opens any meanwhile. */
+const fds = (): number => readdirSync('/proc/self/fd').filter((f) => {
+  try { return readlinkSync(`/proc/self/fd/${f}`) === 'anon_inode:[eventfd]'; } catch { return false; }
+}).length;
+
 const payload = Buffer.from(Array.from({ length: 1500 }, (_, i) => (i * 7) & 0xff));
 
 describe('requestOnce', () => {
@@ -95,10 +100,6 @@ describe('requestOnce', () => {
   });
 
   it('closes its socket on every outcome', async () => {
-    // libnanomsg gives every socket eventfds; nothing else in this process opens any meanwhile.
-    const fds = (): number => readdirSync('/proc/self/fd').filter((f) => {
-      try { return readlinkSync(`/proc/self/fd/${f}`) === 'anon_inode:[eventfd]'; } catch { return false; }
-    }).length;
     await requestOnce(`ipc://${dir}/nobody.ipc`, payload, 1); // first use opens the addon
     const before = fds();
     for (let i = 0; i < 10; i++) await requestOnce(`ipc://${dir}/nobody.ipc`, payload, 1);
@@ -121,5 +122,40 @@ describe('pushOnce', () => {
 
   it('rejects, naming the address, when nanomsg refuses it', async () => {
     await expect(pushOnce('tcp://127.0.0.1:notaport', payload, 100)).rejects.toThrow('cannot connect tcp://127.0.0.1:notaport');
+  });
+});
+
+describe('preconnect', () => {
+  it('opens a socket that the next request to that address uses, and closes it after', async () => {
+    const addr = `ipc://${dir}/rep.ipc`;
+    const p = await peer('echo', addr);
+    await requestOnce(`ipc://${dir}/nobody.ipc`, payload, 1); // first use opens the addon
+    const before = fds();
+    preconnect(addr, 'req');
+    const opened = fds();
+    expect(opened).toBeGreaterThan(before);
+    expect(await requestOnce(addr, payload, 5000)).toEqual({ ok: true, reply: Buffer.concat([Buffer.from('re:'), payload]) });
+    expect(fds()).toBe(before);
+    expect(await seen(p, 1)).toHaveLength(1);
+  });
+
+  it('is closed by release when no call used it', async () => {
+    await requestOnce(`ipc://${dir}/nobody.ipc`, payload, 1);
+    const before = fds();
+    preconnect(`ipc://${dir}/rep.ipc`, 'req');
+    expect(fds()).toBeGreaterThan(before);
+    release();
+    expect(fds()).toBe(before);
+  });
+
+  it('is not used by a call of another kind or address, which connects where it was asked', async () => {
+    const addr = `ipc://${dir}/pull.ipc`;
+    const p = await peer('pull', addr);
+    await requestOnce(`ipc://${dir}/nobody.ipc`, payload, 1);
+    const before = fds();
+    preconnect(`ipc://${dir}/rep.ipc`, 'req');
+    expect(await pushOnce(addr, payload, 5000)).toBe(true);
+    expect(await seen(p, 1)).toEqual([payload.toString('hex')]);
+    expect(fds()).toBe(before);
   });
 });

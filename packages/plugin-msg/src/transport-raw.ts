@@ -10,6 +10,7 @@
  *
  * Every socket is closed exactly once, in `finally`, after the last call on it.
  */
+import { existsSync } from 'fs';
 import type { DeliveryTransport } from './client';
 
 /** What this file uses of the addon: nn_* calls, and the constants it exports by name. */
@@ -36,11 +37,27 @@ interface NnAddon {
 let addon: NnAddon | undefined;
 
 /**
+ * Set only inside a plugin bundle (scripts/bundle-plugin.js defines it): the addon's path
+ * relative to the bundle's directory where the bundle was built. Opening that file directly
+ * skips node's node_modules search and realpath for the addon (about 0.9 ms of a plugin run);
+ * when it is not there (another install layout), the addon is found as below.
+ */
+declare const NANOMSG_ADDON_FROM_BUNDLE: string | undefined;
+
+/**
  * The addon, opened from where node-gyp builds it; else found by the `bindings` package as the
  * wrapper finds it (a Debug build, another layout).
  */
 function nn(): NnAddon {
   if (addon) return addon;
+  if (typeof NANOMSG_ADDON_FROM_BUNDLE === 'string') {
+    const file = `${__dirname}/${NANOMSG_ADDON_FROM_BUNDLE}`;
+    if (existsSync(file)) {
+      const m = { exports: {} };
+      process.dlopen(m, file); // what require() does for a .node file once it has the path
+      return (addon = m.exports as NnAddon);
+    }
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require('nanomsg/build/Release/node_nanomsg.node') as NnAddon;
@@ -76,6 +93,42 @@ function connect(n: NnAddon, protocol: number, addr: string): number {
   return s;
 }
 
+/** A socket `preconnect` opened that no call has used yet. */
+let pending: { s: number; protocol: number; addr: string } | undefined;
+
+/**
+ * Start connecting to `addr` now: libnanomsg sets the connection up (connect, protocol
+ * handshake) in its worker thread while the plugin builds its message, and the next call to the
+ * same address and kind uses this socket. Errors are left for that call to report.
+ */
+export function preconnect(addr: string, kind: 'req' | 'push'): void {
+  release();
+  const n = nn();
+  const protocol = kind === 'req' ? n.NN_REQ : n.NN_PUSH;
+  try {
+    pending = { s: connect(n, protocol, addr), protocol, addr };
+  } catch {
+    // requestOnce / pushOnce connect again and report the error
+  }
+}
+
+/** Close the socket `preconnect` opened when no call used it (an ignored event, bad input). */
+export function release(): void {
+  if (pending) nn().Close(pending.s);
+  pending = undefined;
+}
+
+/** The pre-connected socket when it fits, else a new connected one. */
+function take(n: NnAddon, protocol: number, addr: string): number {
+  if (pending && pending.protocol === protocol && pending.addr === addr) {
+    const { s } = pending;
+    pending = undefined;
+    return s;
+  }
+  release();
+  return connect(n, protocol, addr);
+}
+
 /**
  * Run `call` (an nn_send or nn_recv) with the time left before `deadline` as its timeout
  * `option`, again when a signal interrupted it. Returns its result, or the errno it failed with.
@@ -107,7 +160,7 @@ export function requestOnce(addr: string, payload: Buffer, timeoutMs: number): P
   const n = nn();
   let s: number;
   try {
-    s = connect(n, n.NN_REQ, addr);
+    s = take(n, n.NN_REQ, addr);
   } catch (err) {
     return Promise.resolve({ ok: false, reason: 'error', error: err as Error });
   }
@@ -147,7 +200,7 @@ export function pushOnce(addr: string, payload: Buffer, timeoutMs: number): Prom
   const n = nn();
   let s: number;
   try {
-    s = connect(n, n.NN_PUSH, addr);
+    s = take(n, n.NN_PUSH, addr);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -161,5 +214,5 @@ export function pushOnce(addr: string, payload: Buffer, timeoutMs: number): Prom
   }
 }
 
-/** Both calls, as `runPlugin`'s transport. */
-export const rawTransport: DeliveryTransport = { requestOnce, pushOnce };
+/** All four, as `runPlugin`'s transport. */
+export const rawTransport: DeliveryTransport = { requestOnce, pushOnce, preconnect, release };

@@ -12,9 +12,10 @@
  *   dist/NAME.js        the executable (`#!/usr/bin/env node`, mode 755): src/bin.ts with
  *                       @dhcpmgr/plugin-msg taken from its TypeScript sources (ES modules, so
  *                       esbuild drops what the plugin does not use), minified. nanomsg stays
- *                       outside: transport-raw.ts drives its native addon directly, loaded at
- *                       run time from node_modules, straight from build/Release where node-gyp
- *                       puts it (else through the `bindings` package's search). nanomsg's JS
+ *                       outside: transport-raw.ts drives its native addon directly, opened at
+ *                       run time by its path relative to the bundle as found here (saves node's
+ *                       module search), else from node_modules' nanomsg/build/Release where
+ *                       node-gyp puts it, else through the `bindings` package. nanomsg's JS
  *                       wrapper, a stream.Duplex, is not loaded: it cost node's stream module.
  *   dist/NAME.pino.js   pino and its dependencies, required only when the first log line at an
  *                       enabled level is written (errors, spooled events, debug): on the normal
@@ -82,6 +83,11 @@ const pluginMsgFromSrc = {
  * package found at run time (`nanomsg/build/Release/node_nanomsg.node`, else through `bindings`).
  * The npm wrapper (nanomsg's lib/index.js) is not used by the plugins.
  */
+const nanomsgRoot = path.dirname(require.resolve('nanomsg/package.json', { paths: [pkgDir] }));
+const addonFile = path.join(nanomsgRoot, 'build', 'Release', 'node_nanomsg.node');
+/** Where transport-raw.ts tries the addon first, relative to the bundle (see its nn()). */
+const addonDefine = fs.existsSync(addonFile)
+  ? { NANOMSG_ADDON_FROM_BUNDLE: JSON.stringify(path.relative(dist, addonFile)) } : {};
 const nanomsgOutside = {
   name: 'nanomsg-outside',
   setup(build) {
@@ -174,6 +180,7 @@ async function main() {
     entryPoints: [path.join(pkgDir, 'src', 'bin.ts')],
     outfile,
     plugins: [pinoToChunk, pluginMsgFromSrc, nanomsgOutside],
+    define: addonDefine,
     metafile: argv.includes('--meta'),
   });
   await esbuild.build({

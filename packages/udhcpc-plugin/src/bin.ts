@@ -5,7 +5,7 @@ import { spec } from './plugin';
 
 runPlugin(spec, process.argv.slice(2), process.env, {
   makeLogger: (o) => createPluginLogger({ name: spec.name, ...o }),
-  // Loaded only when sending: the native nanomsg addon is not needed for --dry-run or bad input.
+  // Loaded only for an event to send: the native nanomsg addon is not needed for --dry-run/--out.
   // The plugin transport drives the addon directly (blocking, bounded calls): the npm wrapper
   // would load node's stream module for a process that sends one message.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
