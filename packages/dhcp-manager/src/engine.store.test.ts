@@ -69,6 +69,17 @@ describe('engine: persistence across restarts', () => {
     expect(times(undefined, 3)).toEqual([2009, 1012, 1013]);
   });
 
+  it('keeps the newest events when one batch wraps an interface\'s ring several times', () => {
+    h = h.reopen({ historyPerInterface: 5 });
+    const batch = Array.from({ length: 70 }, (_, k) => legacy(v4(k % 10 === 9 ? 'wan1' : 'wan0', { leaseTime: 1000 + k }), T0));
+    expect(h.engine.ingestBatch(batch).every((r) => r.status === 'applied')).toBe(true);
+    expect(h.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1064, 1065, 1066, 1067, 1068]);
+    expect(h.engine.history('wan1').map((e) => e.lease.leaseTime)).toEqual([1029, 1039, 1049, 1059, 1069]);
+    expect(h.engine.history(undefined, 3).map((e) => e.lease.leaseTime)).toEqual([1067, 1068, 1069]);
+    h = h.reopen({ historyPerInterface: 5 });
+    expect(h.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1064, 1065, 1066, 1067, 1068]);
+  });
+
   it('opens a schema-1 store (appended history) and carries its model and newest history over', () => {
     h = h.reopen({ historyPerInterface: 100 });
     for (let k = 0; k < 6; k++) h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1000 + k }), T0), legacy(v6('wan1'), T0)]);

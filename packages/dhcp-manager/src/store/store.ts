@@ -21,6 +21,14 @@ import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 2;
 export const STORE_FILE = 'dhcpmgr.sqlite';
+/**
+ * WAL pages between automatic checkpoints (~40 MB of WAL at 4 KiB pages). Measured in-process
+ * (64 interfaces, batch 256, synchronous NORMAL on disk): 14,400-16,000 -> 19,100-23,000
+ * messages/s wall and about 30 -> 27 us CPU per message against SQLite's default of 1,000.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** Persisted EnvelopeMeta of the last applied event per (ifname, version). */
 export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigint }
@@ -37,6 +45,13 @@ CREATE TABLE IF NOT EXISTS leases (
   order_boot BLOB, order_mono TEXT, order_wall TEXT,
   PRIMARY KEY (ifname, version)) WITHOUT ROWID;
 `;
+
+const HIST_COLS = 5;
+const HIST_ROWS_PER_STATEMENT = 32;
+function histUpsert(rows: number): string {
+  return `INSERT INTO history (ifname, slot, seq, gseq, event) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}
+    ON CONFLICT (ifname, slot) DO UPDATE SET seq = excluded.seq, gseq = excluded.gseq, event = excluded.event`;
+}
 
 /** Schema 2's history ring (see the file comment). */
 const HISTORY_V2 = `
@@ -57,7 +72,15 @@ export class Store {
   private gseq = 0;
   /** Column ordering events across interfaces: `gseq`, or `id` in a schema-1 file opened read-only. */
   private readonly orderBy: string;
-  private readonly st: { iface: Database.Statement; lease: Database.Statement; hist: Database.Statement } | undefined;
+  private readonly st: {
+    iface: Database.Statement; lease: Database.Statement; hist: Database.Statement; histMany: Database.Statement;
+  } | undefined;
+  /** Runs a function in BEGIN/COMMIT (built once; better-sqlite3 builds a wrapper per call otherwise). */
+  private readonly txn: ((fn: () => unknown) => unknown) | undefined;
+  /** History rows of the open transaction, flat (HIST_COLS values per row), written before COMMIT. */
+  private histRows: unknown[] = [];
+  /** seqs as they were before the open transaction, for the interfaces it touched (undefined: none). */
+  private readonly undo = new Map<string, number | undefined>();
 
   /**
    * Opens (creating) the store. When the state dir cannot be written, falls back to opening the
@@ -74,6 +97,12 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
+      // A checkpoint runs inside the COMMIT that crosses the threshold, on the event loop, and
+      // syncs the WAL and the database file. SQLite's default (1,000 pages) meant one every ~10
+      // batches under load; 10,000 pages copies each hot page (history ring, lease rows) back
+      // once per many commits instead (see WAL_AUTOCHECKPOINT_PAGES below).
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       migrate(db, opts.historyPerInterface);
     } catch (writeErr) {
       // SQLite may have opened the file read-only by itself; that handle is of no use here.
@@ -94,9 +123,14 @@ export class Store {
         lease: db.prepare(`INSERT INTO leases (ifname, version, record, order_boot, order_mono, order_wall) VALUES (?, ?, ?, ?, ?, ?)
           ON CONFLICT (ifname, version) DO UPDATE SET record = excluded.record, order_boot = excluded.order_boot,
           order_mono = excluded.order_mono, order_wall = excluded.order_wall`),
-        hist: db.prepare(`INSERT INTO history (ifname, slot, seq, gseq, event) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT (ifname, slot) DO UPDATE SET seq = excluded.seq, gseq = excluded.gseq, event = excluded.event`),
+        hist: db.prepare(histUpsert(1)),
+        histMany: db.prepare(histUpsert(HIST_ROWS_PER_STATEMENT)),
       };
+      this.txn = db.transaction((fn: () => unknown) => {
+        const out = fn();
+        this.flushHistory();
+        return out;
+      });
     }
     this.orderBy = schemaVersion(db) >= 2 ? 'gseq' : 'id';
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
@@ -108,17 +142,30 @@ export class Store {
   /** Run `fn` (which calls the write methods) in one transaction; throws what SQLite throws. */
   transaction<T>(fn: () => T): T {
     if (!this.st) throw new Error(`store ${this.path} is read-only`);
-    const seqsBefore = new Map(this.seqs);
     const gseqBefore = this.gseq;
+    this.undo.clear();
+    this.histRows = [];
     try {
-      return this.db.transaction(fn)();
+      return this.txn!(fn) as T;
     } catch (err) {
       // Rolled back: forget the history sequence numbers handed out inside.
-      this.seqs.clear();
-      for (const [k, v] of seqsBefore) this.seqs.set(k, v);
+      for (const [k, v] of this.undo) {
+        if (v === undefined) this.seqs.delete(k); else this.seqs.set(k, v);
+      }
       this.gseq = gseqBefore;
       throw err;
+    } finally {
+      this.histRows = [];
     }
+  }
+
+  /** Several rows per statement: per-call overhead was a fifth of a history write. In order, so a slot written twice keeps the later. */
+  private flushHistory(): void {
+    const rows = this.histRows;
+    const step = HIST_ROWS_PER_STATEMENT * HIST_COLS;
+    let i = 0;
+    for (; i + step <= rows.length; i += step) this.st!.histMany.run(rows.slice(i, i + step));
+    for (; i < rows.length; i += HIST_COLS) this.st!.hist.run(rows.slice(i, i + HIST_COLS));
   }
 
   putInterface(ifname: string, instance: number): void {
@@ -131,9 +178,12 @@ export class Store {
   }
 
   addHistory(event: LeaseEvent): void {
-    const seq = (this.seqs.get(event.ifname) ?? 0) + 1;
+    if (!this.st) throw new Error(`store ${this.path} is read-only`);
+    const before = this.seqs.get(event.ifname);
+    if (!this.undo.has(event.ifname)) this.undo.set(event.ifname, before);
+    const seq = (before ?? 0) + 1;
     this.seqs.set(event.ifname, seq);
-    this.st!.hist.run(event.ifname, seq % this.limit, seq, ++this.gseq, eventJson(event));
+    this.histRows.push(event.ifname, seq % this.limit, seq, ++this.gseq, eventJson(event));
   }
 
   interfaces(): Array<{ ifname: string; instance: number }> {
