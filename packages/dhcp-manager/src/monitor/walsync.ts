@@ -7,7 +7,8 @@
  * which blocks the (synchronous) better-sqlite3 caller, i.e. the whole event loop, for the length
  * of the fsync. Instead the store commits with `synchronous = NORMAL` (SQLite itself still syncs
  * the WAL before each checkpoint, the database after it, and the WAL header when the WAL is
- * reused) and this class fsyncs the -wal file on a libuv pool thread. Whoever must not report a
+ * reused) and this class fsyncs the -wal file on a libuv pool thread (fdatasync: the frames and
+ * the file size, not the modification time, which would cost a journal commit per call). Whoever must not report a
  * commit before it is durable (acks, spool file removal, the receive-to-commit histogram) waits in
  * `whenDurable`: the callback runs after an fsync that STARTED after the call, so it covers every
  * commit made before the call. While one fsync runs the loop goes on receiving and committing, and
@@ -17,7 +18,7 @@
  * file's directory entry is durable. If the -wal file is replaced (another inode at the path), it
  * is reopened.
  */
-import { closeSync, fstatSync, fsync, fsyncSync, openSync, statSync, constants } from 'fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, statSync, constants } from 'fs';
 
 export type DurableCallback = (err?: Error) => void;
 
@@ -69,7 +70,7 @@ export class WalSync {
     let error: Error | undefined;
     try {
       const t0 = performance.now();
-      fsyncSync(this.open());
+      fdatasyncSync(this.open());
       this.observe?.((performance.now() - t0) / 1000);
       this.stats.fsyncs++;
     } catch (err) {
@@ -100,7 +101,7 @@ export class WalSync {
     }
     this.running = waiters;
     const t0 = performance.now();
-    fsync(fd, (err) => {
+    fdatasync(fd, (err) => {
       this.observe?.((performance.now() - t0) / 1000);
       const done = this.running ?? [];
       this.running = undefined;
