@@ -12,7 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { ROOT, timeRun, median, tmpDir, sleep } = require('../lib/util');
+const { ROOT, timeRun, median, tmpDir, sleep, track } = require('../lib/util');
 
 const argv = process.argv.slice(2);
 const ri = argv.indexOf('--runs');
@@ -32,7 +32,7 @@ process.stdout.write('ready\\n');`;
 (async () => {
   const dir = tmpDir('plugin-inproc');
   const addr = `ipc://${dir}/ack.ipc`;
-  const rep = spawn(process.execPath, ['-e', RESPONDER, addr], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const rep = track(spawn(process.execPath, ['-e', RESPONDER, addr], { stdio: ['ignore', 'pipe', 'inherit'] }));
   await new Promise((r) => rep.stdout.once('data', r));
   try {
     fs.writeFileSync(path.join(dir, 'hook.js'), HOOK);

@@ -30,7 +30,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const esbuild = require('esbuild');
 
@@ -127,7 +127,7 @@ script.runInThisContext().call(module.exports, module.exports, require, module, 
 
 /**
  * The warm-up: compiles the main file as the loader does, runs it as a client call of the
- * fixture's event with nobody listening (1 ms timeout, spooled to a temporary directory, logs
+ * fixture's event delivered to a responder that answers `applied` (the normal path; logs
  * silent), and at exit writes the cache of everything that call compiled.
  */
 function harnessSource() {
@@ -146,7 +146,27 @@ script.runInThisContext().call(m.exports, m.exports, createRequire(file), m, fil
 `;
 }
 
-function warmUp(fixture) {
+/**
+ * The manager's part in the warm-up: a REP socket answering `applied` to every request, in its
+ * own process (the warm-up call blocks this one). Resolves once it is bound.
+ */
+function startResponder(addr) {
+  const src = `
+const nano = require(${JSON.stringify(require.resolve('nanomsg', { paths: [pkgDir] }))});
+const { encodeAck } = require(${JSON.stringify(require.resolve('@dhcpmgr/plugin-msg', { paths: [pkgDir] }))});
+const rep = nano.socket('rep');
+rep.on('error', (e) => { process.stderr.write(String(e)); process.exit(3); });
+rep.bind(process.argv[1]);
+rep.on('data', () => rep.send(encodeAck({ status: 'applied', reason: '' })));
+process.stdout.write('ready\\n');`;
+  const child = spawn(process.execPath, ['-e', src, addr], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`warm-up responder exited ${code}`)));
+  });
+}
+
+async function warmUp(fixture) {
   const env = { PATH: process.env.PATH || '/usr/bin:/bin' };
   let event;
   for (const line of fs.readFileSync(fixture, 'utf8').split('\n')) {
@@ -157,16 +177,21 @@ function warmUp(fixture) {
   }
   if (!event) throw new Error(`${fixture}: no argv[1]= line`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-plugin-'));
+  let responder;
   try {
     fs.writeFileSync(path.join(tmp, 'plugin.json'), '{}');
     fs.writeFileSync(path.join(tmp, 'warm.js'), harnessSource());
+    const addr = `ipc://${tmp}/ack.ipc`;
+    responder = await startResponder(addr);
     Object.assign(env, {
-      DHCPMGR_CONFIG: path.join(tmp, 'plugin.json'), DHCPMGR_ACK_ADDR: `ipc://${tmp}/nobody.ipc`,
-      DHCPMGR_TIMEOUT_MS: '1', DHCPMGR_SPOOL_DIR: path.join(tmp, 'spool'), DHCPMGR_LOG_LEVEL: 'silent',
+      DHCPMGR_CONFIG: path.join(tmp, 'plugin.json'), DHCPMGR_ACK_ADDR: addr,
+      DHCPMGR_TIMEOUT_MS: '20000', DHCPMGR_SPOOL_DIR: path.join(tmp, 'spool'), DHCPMGR_LOG_LEVEL: 'silent',
     });
     const r = spawnSync(process.execPath, [path.join(tmp, 'warm.js'), event], { env, encoding: 'utf8', timeout: 30000 });
     if (r.status !== 0) throw new Error(`warm-up call exited ${r.status}: ${r.stderr}`);
+    if (fs.existsSync(path.join(tmp, 'spool'))) throw new Error('the warm-up call was not delivered (spooled)');
   } finally {
+    if (responder) responder.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (!fs.existsSync(path.join(dist, cacheName))) throw new Error('the warm-up call wrote no code cache');
@@ -196,7 +221,7 @@ async function main() {
   }
   if (!fs.readFileSync(outfile, 'latin1').startsWith('#!/usr/bin/env node\n')) throw new Error(`${outfile}: no shebang line`);
   fs.chmodSync(outfile, 0o755);
-  if (warmFixture) warmUp(path.resolve(pkgDir, warmFixture));
+  if (warmFixture) await warmUp(path.resolve(pkgDir, warmFixture));
   if (r.metafile) process.stdout.write(await esbuild.analyzeMetafile(r.metafile));
 }
 

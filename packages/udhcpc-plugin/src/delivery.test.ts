@@ -1,7 +1,8 @@
 /**
  * Delivery by the built executable to real nanomsg sockets: a small REP (acked) / PULL (legacy)
  * responder made from plugin-msg's transport stands in for the manager; ipc:// endpoints in a
- * fresh temp dir. The plugin runs as its own process, exactly as udhcpc starts it.
+ * fresh temp dir (the legacy send that must arrive: loopback TCP 52600-52639). The plugin runs
+ * as its own process, exactly as udhcpc starts it.
  */
 import { spawn } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -126,10 +127,22 @@ describe('acked delivery (default mode)', () => {
 
 describe('legacy delivery (DHCPMGR_MODE=legacy)', () => {
   it('pushes the bare PLUGIN_MSG and the receiver gets every byte before the plugin exits', async () => {
+    // Over TCP, as docs/plugins.md advises: over ipc:// libnanomsg drops a frame its receiver has
+    // not read yet when the sender's hang-up arrives first (1 of 5 here now and then, whatever
+    // the plugin does before closing).
     const got: Buffer[] = [];
-    receivers.push(bindPull(`ipc://${dir}/pull${n}.ipc`, (f) => got.push(f)));
-    for (let i = 0; i < 5; i++) expect((await run('bound', env({ DHCPMGR_MODE: 'legacy' }))).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 100));
+    let addr = '';
+    for (let i = 0; !addr; i++) { // a port may be taken (another test, a connection's local end)
+      const a = `tcp://127.0.0.1:${52600 + Math.floor(Math.random() * 40)}`;
+      try {
+        receivers.push(bindPull(a, (f) => got.push(f)));
+        addr = a;
+      } catch (err) {
+        if (i === 9) throw err;
+      }
+    }
+    for (let i = 0; i < 5; i++) expect((await run('bound', env({ DHCPMGR_MODE: 'legacy', DHCPMGR_ADDR: addr }))).code).toBe(0);
+    for (let i = 0; i < 100 && got.length < 5; i++) await new Promise((r) => setTimeout(r, 50));
     expect(got).toHaveLength(5);
     for (const f of got) expect(f.equals(expected)).toBe(true);
   });
