@@ -149,13 +149,16 @@ function available() {
   return fs.existsSync(BIN);
 }
 
-/** Start a manager; resolves once GET /healthz answers 200. `extra` are more CLI flags. */
-async function startManager(extra = [], { tag = 'mgr', stateDir } = {}) {
+/**
+ * Start a manager; resolves once GET /healthz answers 200. `extra` are more CLI flags; `listen`
+ * replaces the legacy endpoint (ipc:// in the temp dir by default).
+ */
+async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) {
   if (!available()) throw new Error(`manager not built: ${path.relative(ROOT, BIN)} is missing (npm run build)`);
   const dir = tmpDir(tag);
   const port = await freePort();
   const endpoints = {
-    listen: `ipc://${dir}/pull.sock`,
+    listen: listen ?? `ipc://${dir}/pull.sock`,
     ack: `ipc://${dir}/ack.sock`,
     events: `ipc://${dir}/events.sock`,
   };
