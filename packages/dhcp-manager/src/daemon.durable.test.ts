@@ -32,6 +32,7 @@ describe('dhcp-manager daemon with --durability full', () => {
     expect(status.walFsync.failures).toBe(0);
     expect(status.walFsync.fsyncs).toBeGreaterThanOrEqual(1);
     expect(status.walFsync.waiting).toBe(0);
+    expect(status.checkpointer).toMatchObject({ started: 1, running: true, errors: 0 });
     const text = (await httpJson(e.port, '/metrics')).body as string;
     expect(metric(text, 'dhcpmgr_wal_fsync_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(metric(text, 'dhcpmgr_receive_to_commit_seconds_count')).toBe(24);

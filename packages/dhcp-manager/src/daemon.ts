@@ -25,9 +25,11 @@ import { Spool } from './monitor/spool';
 import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
 import { WalSync } from './monitor/walsync';
+import { Checkpointer } from './monitor/checkpointer';
 
-/** store.ts's STORE_FILE + '-wal' (not imported: that would load SQLite for the CLI; a test checks). */
-export const WAL_FILE = 'dhcpmgr.sqlite-wal';
+/** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
+export const DB_FILE = 'dhcpmgr.sqlite';
+export const WAL_FILE = `${DB_FILE}-wal`;
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -68,6 +70,7 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   private auth: SenderAuth | undefined;
   private walSync: WalSync | undefined;
+  private checkpointer: Checkpointer | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -101,6 +104,8 @@ export class Daemon {
     const replay = this.spool.replayNow(engine, c.batchSize, walSync ? () => this.flushWal(walSync) : undefined);
     if (replay.replayed || replay.left) this.log.info({ component: 'spool', ...replay }, 'spool replayed');
 
+    const checkpointer = new Checkpointer(join(c.stateDir, DB_FILE), { onError: (err) => this.note('checkpoint', err) });
+    this.checkpointer = checkpointer;
     this.queue = new IngestQueue(engine, {
       limit: c.queueLimit,
       batchSize: c.batchSize,
@@ -113,7 +118,11 @@ export class Daemon {
         }),
         flushDurable: () => { this.flushWal(walSync); },
       } : {}),
-      afterBatch: () => { this.expiry?.arm(); this.metrics.queueDepth.set(this.queue?.depth ?? 0); },
+      afterBatch: (_items, results) => {
+        this.expiry?.arm();
+        this.metrics.queueDepth.set(this.queue?.depth ?? 0);
+        if (results.some((r) => r.status !== 'unavailable')) checkpointer.touch();
+      },
       onError: (err) => this.note('engine', err),
     });
     this.expiry.arm();
@@ -149,6 +158,7 @@ export class Daemon {
     if (this.server) await stopHttp(this.server);
     await this.applier?.idle();
     this.walSync?.close();
+    await this.checkpointer?.close();
     this.engine?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
@@ -174,6 +184,7 @@ export class Daemon {
       engine: this.engine?.stats(),
       durability: this.config.durability,
       walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
+      checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
       lastErrors: [...this.lastErrors],
     };
   }

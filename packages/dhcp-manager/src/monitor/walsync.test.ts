@@ -6,7 +6,7 @@ import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { WalSync } from './walsync';
-import { WAL_FILE } from '../daemon';
+import { DB_FILE, WAL_FILE } from '../daemon';
 import { STORE_FILE } from '../store/store';
 
 let dir: string;
@@ -17,6 +17,7 @@ const wait = (w: WalSync): Promise<Error | undefined> => new Promise((resolve) =
 
 describe('WalSync', () => {
   it('names the store\'s WAL file', () => {
+    expect(DB_FILE).toBe(STORE_FILE);
     expect(WAL_FILE).toBe(`${STORE_FILE}-wal`);
   });
 

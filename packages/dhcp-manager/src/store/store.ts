@@ -97,7 +97,8 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
-      // A checkpoint runs inside the COMMIT that crosses the threshold, on the event loop, and
+      // The daemon checkpoints from a worker thread (monitor/checkpointer.ts); this automatic one
+      // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event loop, and
       // syncs the WAL and the database file. SQLite's default (1,000 pages) meant one every ~10
       // batches under load; 10,000 pages copies each hot page (history ring, lease rows) back
       // once per many commits instead (see WAL_AUTOCHECKPOINT_PAGES below).
