@@ -40,13 +40,10 @@ function main() {
     parentPort.close();
     return;
   }
-  const stats = { runs: 0, frames: 0, busy: 0 };
   const timer = setInterval(() => {
     try {
       const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-      stats.runs++;
-      stats.frames += r.checkpointed > 0 ? r.checkpointed : 0;
-      if (r.busy) stats.busy++;
+      parentPort.postMessage({ ran: r.checkpointed > 0 ? r.checkpointed : 0 });
     } catch (err) {
       parentPort.postMessage({ error: String((err && err.message) || err) });
     }
@@ -55,7 +52,6 @@ function main() {
     if (m === 'stop') {
       clearInterval(timer);
       db.close();
-      parentPort.postMessage({ stopped: stats });
       parentPort.close();
     }
   });
@@ -108,9 +104,9 @@ export class Checkpointer {
     this.worker = worker;
     this.stats.started++;
     worker.unref();
-    worker.on('message', (m: { error?: string; stopped?: { runs: number; frames: number } }) => {
+    worker.on('message', (m: { error?: string; ran?: number }) => {
       if (m.error) this.fail(new Error(`checkpoint: ${m.error}`));
-      if (m.stopped) { this.stats.runs += m.stopped.runs; this.stats.frames += m.stopped.frames; }
+      if (m.ran !== undefined) { this.stats.runs++; this.stats.frames += m.ran; }
     });
     worker.on('error', (err: unknown) => { this.fail(new Error(`checkpoint worker: ${(err as Error)?.message ?? String(err)}`)); });
     worker.on('exit', () => {
