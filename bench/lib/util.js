@@ -144,6 +144,25 @@ function freePort() {
   });
 }
 
+/**
+ * A captured client environment (`NAME=value` lines as the real udhcpc/dibbler gave a script;
+ * `#` comments; `argv[N]=` lines give the arguments): the variables, and argv[1] (the event).
+ */
+function fixtureEnv(file) {
+  const env = {};
+  let event;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('argv[1]=')) event = line.slice(8);
+    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
+    const i = line.indexOf('=');
+    env[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return { env, event };
+}
+
+/** The environment busybox udhcpc gave a real script on `bound` (bench/fixtures). */
+const BOUND_ENV_FILE = path.join(ROOT, 'bench', 'fixtures', 'udhcpc-bound.env');
+
 const fmt = {
   ms: (v) => `${v.toFixed(v < 10 ? 2 : 1)} ms`,
   mib: (kib) => `${(kib / 1024).toFixed(1)} MiB`,
@@ -153,5 +172,5 @@ const fmt = {
 
 module.exports = {
   ROOT, sleep, percentile, median, track, killAll, tmpDir, waitExit, timeRun, peakRssRun, rssKiB,
-  HAVE_GNU_TIME, forkWorker, waitMessage, freePort, fmt,
+  HAVE_GNU_TIME, forkWorker, waitMessage, freePort, fmt, fixtureEnv, BOUND_ENV_FILE,
 };

@@ -11,7 +11,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, tmpDir, freePort, sleep } = require('../lib/util');
+const { ROOT, timeRun, tmpDir, freePort, sleep, fixtureEnv, BOUND_ENV_FILE } = require('../lib/util');
 const { startManager } = require('../lib/manager');
 const { v4Frame } = require('../lib/messages');
 
@@ -22,15 +22,6 @@ const only = opt('--only');
 const senders = opt('--senders', 'acked,legacy,nanocat').split(',');
 const PLUGIN = path.resolve(opt('--plugin', path.join(ROOT, 'packages', 'udhcpc-plugin', 'dist', 'dhcpmgr-udhcpc-plugin.js')));
 
-function boundEnv() {
-  const env = {};
-  for (const line of fs.readFileSync(path.join(ROOT, 'bench', 'fixtures', 'udhcpc-bound.env'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
-    const i = line.indexOf('=');
-    env[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return env;
-}
 
 async function results(mgr) {
   const out = {};
@@ -66,7 +57,7 @@ async function one(kind) {
     const frameFile = path.join(dir, 'bound.bin');
     fs.writeFileSync(frameFile, v4Frame(0, 0));
     const spool = path.join(dir, 'spool');
-    const base = { ...boundEnv(), PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: spool, DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
+    const base = { ...fixtureEnv(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: spool, DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
     const variants = {
       acked: { cmd: process.execPath, args: [PLUGIN, 'bound'], env: { ...base, DHCPMGR_MODE: 'acked' } },
       legacy: { cmd: process.execPath, args: [PLUGIN, 'bound'], env: { ...base, DHCPMGR_MODE: 'legacy' } },

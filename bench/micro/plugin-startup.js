@@ -22,7 +22,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, peakRssRun, median, percentile, tmpDir, freePort } = require('../lib/util');
+const { ROOT, timeRun, peakRssRun, median, percentile, tmpDir, freePort, fixtureEnv, BOUND_ENV_FILE } = require('../lib/util');
 const { startManager, sumMetric } = require('../lib/manager');
 
 const argv = process.argv.slice(2);
@@ -31,17 +31,6 @@ const runs = Number(opt('--runs', '41'));
 const rssRounds = Number(opt('--rss', '0'));
 const cpu = argv.includes('--cpu');
 
-function fixtureEnv(file) {
-  const env = {};
-  let event;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('argv[1]=')) event = line.slice(8);
-    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
-    const i = line.indexOf('=');
-    env[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return { env, event };
-}
 
 const pkg = (p) => path.join(ROOT, 'packages', p);
 const EMPTY = path.join(ROOT, 'bench', 'fixtures', 'empty.js');
@@ -68,7 +57,7 @@ async function main() {
     const common = { PATH: process.env.PATH, DHCPMGR_CONFIG: path.join(dir, 'none.json'), DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
       DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
     fs.writeFileSync(common.DHCPMGR_CONFIG, '{}');
-    const u = fixtureEnv(path.join(ROOT, 'bench', 'fixtures', 'udhcpc-bound.env'));
+    const u = fixtureEnv(BOUND_ENV_FILE);
     const d = fixtureEnv(path.join(pkg('dibbler-plugin'), 'src', '__fixtures__', 'add.env'));
     const variants = { empty: { cmd: process.execPath, args: [EMPTY], env: common } };
     const add = (name, p, bundle, f, env = {}) => {

@@ -7,7 +7,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, peakRssRun, median, tmpDir, freePort, HAVE_GNU_TIME } = require('../lib/util');
+const { ROOT, timeRun, peakRssRun, median, tmpDir, freePort, fixtureEnv, BOUND_ENV_FILE, HAVE_GNU_TIME } = require('../lib/util');
 const { startManager } = require('../lib/manager');
 const { v4Frame } = require('../lib/messages');
 const { ratioRow } = require('../lib/rows');
@@ -15,16 +15,6 @@ const { ratioRow } = require('../lib/rows');
 const PLUGIN = path.join(ROOT, 'packages', 'udhcpc-plugin', 'dist', 'dhcpmgr-udhcpc-plugin.js');
 const EMPTY = path.join(__dirname, '..', 'fixtures', 'empty.js');
 
-/** The environment busybox udhcpc gave a real script on `bound` (captured, bench/fixtures). */
-function boundEnv() {
-  const env = {};
-  for (const line of fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'udhcpc-bound.env'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
-    const i = line.indexOf('=');
-    env[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return env;
-}
 
 module.exports = {
   title: 'plugin cost per lease event (udhcpc bound)',
@@ -42,7 +32,7 @@ module.exports = {
     try {
       const frameFile = path.join(dir, 'bound.bin');
       fs.writeFileSync(frameFile, v4Frame(0, 0));
-      const base = { ...boundEnv(), PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
+      const base = { ...fixtureEnv(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
         DHCPMGR_ACK_ADDR: mgr.endpoints.ack, DHCPMGR_ADDR: mgr.endpoints.listen, DHCPMGR_TIMEOUT_MS: '2000' };
       const variants = {
         empty: { cmd: process.execPath, args: [EMPTY], env: base },
