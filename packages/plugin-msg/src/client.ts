@@ -157,10 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => Buff
  * The transport calls delivery needs (`@dhcpmgr/plugin-msg/transport-raw` provides them all,
  * `/transport` the first two).
  */
+/** What one REQ/REP round trip gave (both transports return it). */
+export type RequestResult =
+  | { ok: true; reply: Buffer }
+  | { ok: false; reason: 'timeout' | 'error'; error?: Error };
+
 export interface DeliveryTransport {
   pushOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
-  requestOnce(addr: string, payload: Buffer, timeoutMs: number):
-    Promise<{ ok: true; reply: Buffer } | { ok: false; reason: 'timeout' | 'error'; error?: Error }>;
+  requestOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<RequestResult>;
   /** Start connecting before the message is built; the next call to `addr` uses the socket. */
   preconnect?(addr: string, kind: 'req' | 'push'): void;
   /** Close what `preconnect` opened if no call used it. */

@@ -11,7 +11,9 @@
  * Every socket is closed exactly once, in `finally`, after the last call on it.
  */
 import { existsSync } from 'fs';
-import type { DeliveryTransport } from './client';
+import type { DeliveryTransport, RequestResult } from './client';
+
+export type { RequestResult };
 
 /** What this file uses of the addon: nn_* calls, and the constants it exports by name. */
 interface NnAddon {
@@ -71,9 +73,6 @@ function nn(): NnAddon {
   return addon;
 }
 
-export type RequestResult =
-  | { ok: true; reply: Buffer }
-  | { ok: false; reason: 'timeout' | 'error'; error?: Error };
 
 class NnError extends Error {
   constructor(readonly errno: number, message: string) {

@@ -10,6 +10,7 @@
  *   are counted.
  */
 import * as nano from 'nanomsg';
+import type { RequestResult } from './client';
 
 type Sock = nano.Socket;
 
@@ -114,9 +115,7 @@ export async function pushOnce(addr: string, payload: Buffer, timeoutMs: number)
   return drained && !error;
 }
 
-export type RequestResult =
-  | { ok: true; reply: Buffer }
-  | { ok: false; reason: 'timeout' | 'error'; error?: Error };
+export type { RequestResult };
 
 /** One REQ/REP round trip with a bounded wait. The socket is always closed once. */
 export function requestOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<RequestResult> {
