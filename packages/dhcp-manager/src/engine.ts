@@ -33,7 +33,6 @@ export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: Eve
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
-const NONE_TRUNCATED: ReadonlySet<string> = new Set();
 
 interface Pending { index: number; key: string; event: LeaseEvent; change?: LeaseChange }
 
@@ -157,7 +156,7 @@ export class Engine {
         let instance = this.instances.get(msg.ifname) ?? newInstances.get(msg.ifname);
         if (instance === undefined) { instance = nextInstance++; newInstances.set(msg.ifname, instance); }
         const at = this.eventTime(item!, item!.order ? order as EnvelopeMeta : undefined);
-        const routed = route(msg, staged.get(key) ?? this.records.get(key), at, v.truncated.length === 0 ? NONE_TRUNCATED : new Set(v.truncated));
+        const routed = route(msg, staged.get(key) ?? this.records.get(key), at, v.truncated);
         if (!routed.ok) { results[i] = this.reject(channel, 'BAD_VERSION', routed.detail, msg.ifname); continue; }
         staged.set(key, routed.out.record);
         stagedOrders.set(key, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });

@@ -10,7 +10,8 @@ import {
 import type { RejectReason } from './contract';
 
 export type Validated =
-  | { ok: true; msg: PluginMsg; truncated: string[] }
+  /** `truncated`: field paths decoded without a terminator (the set the rules saw; handlers take it too). */
+  | { ok: true; msg: PluginMsg; truncated: ReadonlySet<string> }
   | { ok: false; reason: RejectReason; detail: string; ifname?: string; version?: 4 | 6 };
 
 export interface ValidateContext {
@@ -226,7 +227,7 @@ export function validate(frame: unknown, ctx: ValidateContext): Validated {
     const detail = rule.check(msg, ctx, truncated);
     if (detail !== undefined) return { ok: false, reason: rule.reason, detail, ifname: msg.ifname, version: msg.version };
   }
-  return { ok: true, msg, truncated: decoded.truncated };
+  return { ok: true, msg, truncated };
 }
 
 /**
