@@ -153,15 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => Buff
 // ---------------------------------------------------------------------------------------------
 // Delivery
 
-/**
- * The transport calls delivery needs (`@dhcpmgr/plugin-msg/transport-raw` provides them all,
- * `/transport` the first two).
- */
 /** What one REQ/REP round trip gave (both transports return it). */
 export type RequestResult =
   | { ok: true; reply: Buffer }
   | { ok: false; reason: 'timeout' | 'error'; error?: Error };
 
+/**
+ * The transport calls delivery needs (`@dhcpmgr/plugin-msg/transport-raw` provides them all,
+ * `/transport` the first two).
+ */
 export interface DeliveryTransport {
   pushOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<boolean>;
   requestOnce(addr: string, payload: Buffer, timeoutMs: number): Promise<RequestResult>;
