@@ -41,6 +41,16 @@ describe('config', () => {
     expect(c.http).toEqual({ host: '127.0.0.1', port: 2 });
   });
 
+  it('takes --ack-workers from 1 to 256 (default 16) and refuses anything else with the range', () => {
+    expect(resolveConfig({}).ackWorkers).toBe(16);
+    expect(resolveConfig({ 'ack-workers': '1' }).ackWorkers).toBe(1);
+    expect(resolveConfig({ 'ack-workers': 256 }).ackWorkers).toBe(256);
+    for (const bad of [0, 257, 2.5, '', 'many', -1]) {
+      expect(() => resolveConfig({ 'ack-workers': bad })).toThrow(ConfigError);
+      expect(() => resolveConfig({ 'ack-workers': bad })).toThrow(/--ack-workers .*an integer from 1 to 256/);
+    }
+  });
+
   it('splits comma-separated interface lists', () => {
     expect(resolveConfig({ interfaces: ['a,b', 'c'] }).interfaces).toEqual(['a', 'b', 'c']);
   });
