@@ -88,14 +88,11 @@ export interface ParamValue {
   type: 'string' | 'unsignedInt' | 'int' | 'boolean' | 'dateTime';
 }
 
+/** The engine's own options; the store it works on is opened by the caller (store/durable.ts, or a test). */
 export interface EngineOptions {
-  stateDir: string;
   abi: Abi | 'auto';
   /** Allow-list; instances for these are created at start. Empty/undefined: any valid name. */
   interfaces?: string[];
-  historyPerInterface?: number;
-  /** 'full' fsyncs every commit (power-loss safe); 'normal' survives process crashes (kill -9). */
-  durability?: 'full' | 'normal';
   clock?: () => number;
 }
 

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
 import type { Config } from './config';
 import { describeEndpoints } from './config';
-import type { Applier, EventSink, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
+import type { Applier, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
 import { ManagerMetrics } from './metrics';
 import { PubSink } from './publisher';
 import { createApplier, ApplyResult } from './appliers';
@@ -22,14 +22,11 @@ import { bindAcked, bindLegacy, ReceiveHooks } from './monitor/receivers';
 import { SenderAuth } from './auth';
 import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
-import { ExpiryTimer } from './monitor/expiry';
+import { ExpiryTimer } from './expiry-timer';
 import { startHttp, stopHttp } from './http/server';
-import { WalSync } from './monitor/walsync';
-import { Checkpointer } from './monitor/checkpointer';
-
-/** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
-export const DB_FILE = 'dhcpmgr.sqlite';
-export const WAL_FILE = `${DB_FILE}-wal`;
+import type { EngineDeps } from './engine';
+import type { DurableStore } from './store/durable';
+import type { Store } from './store/store';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -40,10 +37,10 @@ export interface EngineLike {
   leases(): LeaseView[];
   history(ifname?: string, limit?: number): LeaseEvent[];
   stats(): EngineStats;
-  close(): void;
 }
 
-export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }) => EngineLike;
+/** Builds the engine on an opened store (default: engine.ts's Engine). */
+export type EngineFactory = (store: Store, opts: EngineOptions, deps: EngineDeps) => EngineLike;
 
 export const VERSION: string = (() => {
   try {
@@ -69,8 +66,7 @@ export class Daemon {
   private expiry: ExpiryTimer | undefined;
   private stopping: Promise<void> | undefined;
   private auth: SenderAuth | undefined;
-  private walSync: WalSync | undefined;
-  private checkpointer: Checkpointer | undefined;
+  private durable: DurableStore | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -82,13 +78,18 @@ export class Daemon {
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
     if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
     this.applier = createApplier(c, (r) => this.applied(r));
+    // Loaded here so that the CLI's client commands never load SQLite.
+    const { DurableStore } = require('./store/durable') as typeof import('./store/durable');
+    const durable = new DurableStore({
+      stateDir: c.stateDir, durability: c.durability, historyPerInterface: c.historyPerInterface,
+      fsyncSeconds: (s) => this.metrics.walFsyncSeconds.observe(s),
+      onError: (where, err) => this.note(where, err),
+    });
+    this.durable = durable;
     const factory = this.engineFactory ?? defaultEngineFactory;
-    // --durability full: SQLite commits without its own fsync and WalSync fsyncs the WAL off the
-    // event loop; nothing is acknowledged (or a spool file removed) before that fsync is done.
-    const walSync = c.durability === 'full' ? new WalSync(join(c.stateDir, WAL_FILE), c.stateDir, (s) => this.metrics.walFsyncSeconds.observe(s)) : undefined;
-    this.walSync = walSync;
     const engine = factory(
-      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface },
+      durable.store,
+      { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined },
       { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
     );
     this.engine = engine;
@@ -101,27 +102,22 @@ export class Daemon {
         this.log.warn({ component: 'spool', file: name, reason: why }, 'spool file rejected');
       },
     }, c.auth);
-    const replay = this.spool.replayNow(engine, c.batchSize, walSync ? () => this.flushWal(walSync) : undefined);
+    const replay = this.spool.replayNow(engine, c.batchSize, durable.syncsOffLoop ? () => durable.flush() : undefined);
     if (replay.replayed || replay.left) this.log.info({ component: 'spool', ...replay }, 'spool replayed');
 
-    const checkpointer = new Checkpointer(join(c.stateDir, DB_FILE), { onError: (err) => this.note('checkpoint', err) });
-    this.checkpointer = checkpointer;
     this.queue = new IngestQueue(engine, {
       limit: c.queueLimit,
       batchSize: c.batchSize,
       minWaitMs: c.commitDelayMs,
       receiveToCommit: (seconds) => this.metrics.receiveToCommitSeconds.observe(seconds),
-      ...(walSync ? {
-        durable: (cb: (err?: Error) => void) => walSync.whenDurable((err) => {
-          if (err) this.note('fsync', err);
-          cb(err);
-        }),
-        flushDurable: () => { this.flushWal(walSync); },
+      ...(durable.syncsOffLoop ? {
+        durable: (cb: (err?: Error) => void) => durable.whenDurable(cb),
+        flushDurable: () => { durable.flush(); },
       } : {}),
       afterBatch: (_items, results) => {
         this.expiry?.arm();
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
-        if (results.some((r) => r.status !== 'unavailable')) checkpointer.touch();
+        if (results.some((r) => r.status !== 'unavailable')) durable.touch();
       },
       onError: (err) => this.note('engine', err),
     });
@@ -157,17 +153,9 @@ export class Daemon {
     this.expiry?.stop();
     if (this.server) await stopHttp(this.server);
     await this.applier?.idle();
-    this.walSync?.close();
-    await this.checkpointer?.close();
-    this.engine?.close();
+    await this.durable?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
-  }
-
-  private flushWal(w: WalSync): Error | undefined {
-    const err = w.flushSync();
-    if (err) this.note('fsync', err);
-    return err;
   }
 
   status(): Record<string, unknown> {
@@ -183,8 +171,7 @@ export class Daemon {
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
       engine: this.engine?.stats(),
       durability: this.config.durability,
-      walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
-      checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
+      ...this.durable?.status(),
       lastErrors: [...this.lastErrors],
     };
   }
@@ -246,10 +233,9 @@ export class Daemon {
   }
 }
 
-function defaultEngineFactory(opts: EngineOptions, deps: Parameters<EngineFactory>[1]): EngineLike {
-  // Loaded here so that the CLI's client commands never load SQLite.
-  const { Engine } = require('./engine') as { Engine: { open: EngineFactory } };
-  return Engine.open(opts, deps);
+function defaultEngineFactory(store: Store, opts: EngineOptions, deps: EngineDeps): EngineLike {
+  const { Engine } = require('./engine') as typeof import('./engine');
+  return new Engine(store, opts, deps);
 }
 
 /** Start a daemon; resolves once every socket is bound. */

@@ -1,9 +1,9 @@
 import { udhcpcMsg, legacy, v4, v4Clear, captures } from './__fixtures__/fixtures';
-import { Harness, T0, harness, param } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness, param } from './__fixtures__/harness';
 
 describe('engine: DHCPv4 leases from C-layout udhcpc messages', () => {
   let h: Harness;
-  beforeEach(() => { h = harness(); });
+  beforeEach(() => { h = memoryHarness(); });
   afterEach(() => h.cleanup());
 
   it('fills Device.DHCPv4.Client.1. from the real bound capture and publishes LEASE_UPDATE', () => {

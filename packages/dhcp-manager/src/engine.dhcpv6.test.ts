@@ -1,9 +1,9 @@
 import { captures, dibblerMsg, legacy, v6 } from './__fixtures__/fixtures';
-import { Harness, T0, harness, param } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness, param } from './__fixtures__/harness';
 
 describe('engine: DHCPv6 leases from C-layout dibbler messages', () => {
   let h: Harness;
-  beforeEach(() => { h = harness(); });
+  beforeEach(() => { h = memoryHarness(); });
   afterEach(() => h.cleanup());
 
   it('maps the real add capture to DHCPv6.Client, IPv6Address, IPv6Prefix and DNS servers, with LEASE_UPDATE', () => {

@@ -20,13 +20,13 @@ import type {
 import { buildEvent } from './events';
 import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
-import type { HandlerOutput } from './handlers/types';
 import { ManagerMetrics } from './metrics';
-import { ExpiryQueue } from './model/expiry';
+import { LeaseState, StateChange } from './model/state';
 import { getParams, TreeSource } from './model/tree';
-import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
+import { V4Record, V6Record, recordKey } from './model/types';
+import { leaseViews } from './model/views';
 import { route } from './router';
-import { Store, StoredOrder } from './store/store';
+import type { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
 export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }
@@ -34,89 +34,58 @@ export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: Eve
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
 
-interface Pending { index: number; key: string; event: LeaseEvent; change?: LeaseChange }
+interface Pending { index: number; event: LeaseEvent; change?: LeaseChange }
 
 export class Engine {
-  private readonly records = new Map<string, LeaseRecord>();
-  private readonly orders = new Map<string, StoredOrder>();
-  private readonly instances = new Map<string, number>();
-  private readonly byInstance: Array<{ ifname: string; instance: number }> = [];
-  private nextInstance = 1;
+  private readonly state = new LeaseState();
   private readonly allow: ReadonlySet<string> | undefined;
   private readonly vctx: ValidateContext;
   private readonly clock: () => number;
   private readonly log: Logger;
-  private readonly expiry: ExpiryQueue;
-  private readonly active = { v4: 0, v6: 0 };
   private readonly counts = { applied: 0, duplicates: 0, stale: 0, unavailable: 0, expired: 0 };
   private readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   private lastCommitError: { time: number; message: string } | undefined;
   private storeHealthy = true;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
-  private closed = false;
   private readonly tree: TreeSource;
-  private readonly handler4: { observe(v: number): void };
-  private readonly handler6: { observe(v: number): void };
+  private readonly handlerSecondsV4: { observe(v: number): void };
+  private readonly handlerSecondsV6: { observe(v: number): void };
 
-  private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private readonly store: Store) {
+  /** Loads the model from `store` (which the caller opened and closes) and numbers the allow-listed interfaces. */
+  constructor(private readonly store: Store, opts: EngineOptions, private readonly deps: EngineDeps) {
     this.clock = opts.clock ?? Date.now;
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
-    this.handler4 = deps.metrics.handlerSeconds.labels('4');
-    this.handler6 = deps.metrics.handlerSeconds.labels('6');
-    this.expiry = new ExpiryQueue((ifname, v) => this.records.get(recordKey(ifname, v)), () => this.records.entries());
+    this.handlerSecondsV4 = deps.metrics.handlerSeconds.labels('4');
+    this.handlerSecondsV6 = deps.metrics.handlerSeconds.labels('6');
     this.tree = {
-      interfaces: () => this.byInstance,
-      record: (ifname, v) => this.records.get(recordKey(ifname, v)),
+      interfaces: () => this.state.interfaces(),
+      record: (ifname, v) => this.state.record(ifname, v),
       listed: (ifname) => this.allow?.has(ifname) ?? false,
     };
-  }
-
-  static open(opts: EngineOptions, deps: EngineDeps): Engine {
-    const store = new Store({
-      stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
-    });
-    const engine = new Engine(opts, deps, store);
-    engine.restore();
-    return engine;
+    this.restore();
   }
 
   private restore(): void {
-    for (const { ifname, instance } of this.store.interfaces()) this.addInstance(ifname, instance);
-    for (const row of this.store.leases()) {
-      const key = recordKey(row.ifname, row.version);
-      this.setRecord(key, row.record);
-      if (row.order) this.orders.set(key, row.order);
-      this.expiry.track(row.ifname, row.record);
-    }
-    const fresh = (this.allow ? [...this.allow] : []).filter((n) => !this.instances.has(n));
+    this.state.load(this.store);
+    const fresh = (this.allow ? [...this.allow] : []).filter((n) => this.state.instanceOf(n) === undefined);
     if (fresh.length > 0) {
-      const numbered = fresh.map((ifname) => ({ ifname, instance: this.nextInstance++ }));
-      if (this.store.readOnly) this.markStoreFailure(new Error('store is read-only'), 'open');
-      else this.store.transaction(() => { for (const n of numbered) this.store.putInterface(n.ifname, n.instance); });
-      for (const n of numbered) this.addInstance(n.ifname, n.instance);
+      const change = this.state.begin();
+      for (const ifname of fresh) change.instance(ifname);
+      if (this.store.readOnly) {
+        this.markStoreFailure(new Error('store is read-only'), 'open');
+        change.commit(null);
+      } else {
+        change.commit(this.store);
+      }
     }
     if (this.store.readOnly) {
       this.storeHealthy = false;
       this.log.error({ store: this.store.path }, 'store opened read-only: reads work, every message will be answered unavailable');
     }
-    this.log.info({ store: this.store.path, interfaces: this.byInstance.length, v4: this.active.v4, v6: this.active.v6 }, 'model restored');
-  }
-
-  private addInstance(ifname: string, instance: number): void {
-    this.instances.set(ifname, instance);
-    this.byInstance.push({ ifname, instance });
-    this.byInstance.sort((a, b) => a.instance - b.instance);
-    this.nextInstance = Math.max(this.nextInstance, instance + 1);
-  }
-
-  private setRecord(key: string, r: LeaseRecord): void {
-    const prev = this.records.get(key);
-    const v = r.version === 4 ? 'v4' : 'v6';
-    this.active[v] += (isActive(r) ? 1 : 0) - (prev && isActive(prev) ? 1 : 0);
-    this.records.set(key, r);
+    this.log.info({ store: this.store.path, interfaces: this.state.interfaces().length, v4: this.state.active.v4, v6: this.state.active.v6 }, 'model restored');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -126,11 +95,8 @@ export class Engine {
   ingestBatch(items: Ingest[]): IngestResult[] {
     const list = Array.isArray(items) ? items : [];
     const results: IngestResult[] = new Array(list.length);
-    const staged = new Map<string, LeaseRecord>();
-    const stagedOrders = new Map<string, StoredOrder>();
-    const newInstances = new Map<string, number>();
+    const change = this.state.begin();
     const pending: Pending[] = [];
-    let nextInstance = this.nextInstance;
     this.deps.metrics.batchSize.observe(list.length);
 
     for (let i = 0; i < list.length; i++) {
@@ -143,9 +109,8 @@ export class Engine {
         if (!v.ok) { results[i] = this.reject(channel, v.reason, v.detail, v.ifname); continue; }
         const { msg } = v;
         for (const f of v.truncated) this.deps.metrics.truncatedField(f);
-        const key = recordKey(msg.ifname, msg.version);
         const order = item!.order && isMeta(item!.order) ? item!.order : this.stampLegacy(item!.receivedAt);
-        const last = stagedOrders.get(key) ?? this.orders.get(key);
+        const last = change.order(msg.ifname, msg.version);
         const cmp = last ? compareEvents(order as EnvelopeMeta, last as EnvelopeMeta) : 1;
         if (cmp <= 0) {
           results[i] = { status: cmp === 0 ? 'duplicate' : 'stale', ifname: msg.ifname };
@@ -153,15 +118,16 @@ export class Engine {
           this.deps.metrics.result(cmp === 0 ? 'duplicate' : 'stale');
           continue;
         }
-        let instance = this.instances.get(msg.ifname) ?? newInstances.get(msg.ifname);
-        if (instance === undefined) { instance = nextInstance++; newInstances.set(msg.ifname, instance); }
+        const instance = change.instance(msg.ifname);
         const at = this.eventTime(item!, item!.order ? order as EnvelopeMeta : undefined);
-        const routed = route(msg, staged.get(key) ?? this.records.get(key), at, v.truncated);
+        const routed = route(msg, change.record(msg.ifname, msg.version), at, v.truncated);
         if (!routed.ok) { results[i] = this.reject(channel, 'BAD_VERSION', routed.detail, msg.ifname); continue; }
-        staged.set(key, routed.out.record);
-        stagedOrders.set(key, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
-        pending.push(this.pendingOf(i, key, msg.ifname, msg.version, instance, routed.out, at));
-        (msg.version === 4 ? this.handler4 : this.handler6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        const out = routed.out;
+        const event = buildEvent(msg.version, instance, msg.ifname, out.msgType, out.lease, out.cause, at);
+        change.stage(msg.ifname, out.record, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
+        change.event(event);
+        pending.push({ index: i, event, change: out.change });
+        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
       } catch (err) {
         this.log.error({ err, index: i }, 'engine bug while handling a message; message refused');
         results[i] = this.reject(channel, 'INTERNAL_ERROR', 'internal error (logged)');
@@ -169,32 +135,14 @@ export class Engine {
     }
     if (pending.length === 0) return results;
 
-    const endCommit = this.deps.metrics.commitSeconds.startTimer();
-    try {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
-      this.store.transaction(() => {
-        for (const [ifname, instance] of newInstances) this.store.putInterface(ifname, instance);
-        for (const [key, record] of staged) this.store.putLease(ifnameOf(key), record.version, record, stagedOrders.get(key)!);
-        for (const p of pending) this.store.addHistory(p.event);
-      });
-    } catch (err) {
-      endCommit();
-      this.markStoreFailure(err as Error, 'ingest');
-      const detail = `store commit failed: ${(err as Error).message}`;
+    const failed = this.commit(change, 'ingest');
+    if (failed) {
+      const detail = `store commit failed: ${failed.message}`;
       for (const p of pending) results[p.index] = { status: 'unavailable', detail };
       this.counts.unavailable += pending.length;
       this.deps.metrics.result('unavailable', pending.length);
       return results;
     }
-    endCommit();
-    this.storeHealthy = true;
-    for (const [ifname, instance] of newInstances) this.addInstance(ifname, instance);
-    for (const [key, record] of staged) {
-      this.setRecord(key, record);
-      this.orders.set(key, stagedOrders.get(key)!);
-      this.expiry.track(ifnameOf(key), record);
-    }
-    this.updateGauges();
     this.counts.applied += pending.length;
     this.deps.metrics.result('applied', pending.length);
     for (const p of pending) {
@@ -204,8 +152,23 @@ export class Engine {
     return results;
   }
 
-  private pendingOf(index: number, key: string, ifname: string, version: 4 | 6, instance: number, out: HandlerOutput, at: number): Pending {
-    return { index, key, event: buildEvent(version, instance, ifname, out.msgType, out.lease, out.cause, at), change: out.change };
+  /**
+   * The one place a change reaches the store: commit it (timed), then mark the store healthy and
+   * update the gauges; on failure count and log it and return the error (memory is unchanged).
+   */
+  private commit(change: StateChange, during: 'ingest' | 'expiry'): Error | undefined {
+    const endCommit = this.deps.metrics.commitSeconds.startTimer();
+    try {
+      change.commit(this.store);
+    } catch (err) {
+      endCommit();
+      this.markStoreFailure(err as Error, during);
+      return err as Error;
+    }
+    endCommit();
+    this.storeHealthy = true;
+    this.updateGauges();
+    return undefined;
   }
 
   /** The event's own time (acked/spool: the sender's wall clock) but never later than now. */
@@ -265,8 +228,8 @@ export class Engine {
   }
 
   private updateGauges(): void {
-    this.deps.metrics.activeLeases.set({ version: '4' }, this.active.v4);
-    this.deps.metrics.activeLeases.set({ version: '6' }, this.active.v6);
+    this.deps.metrics.activeLeases.set({ version: '4' }, this.state.active.v4);
+    this.deps.metrics.activeLeases.set({ version: '6' }, this.state.active.v6);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -274,7 +237,7 @@ export class Engine {
 
   /** Expire every lease/address/prefix whose valid lifetime passed by `now` (LEASE_DEL, cause 'expired-by-manager'). */
   expireDue(now: number = this.clock()): LeaseEvent[] {
-    const due = this.expiry.takeDue(now);
+    const due = this.state.takeDue(now);
     if (due.length === 0) return [];
     const groups = new Map<string, { ifname: string; version: 4 | 6; na: boolean; pd: boolean }>();
     for (const d of due) {
@@ -284,45 +247,30 @@ export class Engine {
       if (d.slot === 'pd') g.pd = true;
       groups.set(key, g);
     }
-    const outs: Array<{ key: string; out: HandlerOutput; event: LeaseEvent }> = [];
-    for (const [key, g] of groups) {
-      const prev = this.records.get(key);
+    const change = this.state.begin();
+    const outs: Array<{ event: LeaseEvent; change?: LeaseChange }> = [];
+    for (const g of groups.values()) {
+      const prev = this.state.record(g.ifname, g.version);
       const out = g.version === 4
         ? clearV4(g.ifname, prev as V4Record | undefined, 'expired-by-manager', now)
         : removeV6(g.ifname, prev as V6Record | undefined, { na: g.na, pd: g.pd }, 'expired-by-manager', now);
-      const event = buildEvent(g.version, this.instances.get(g.ifname) ?? 0, g.ifname, out.msgType, out.lease, out.cause, now);
-      outs.push({ key, out, event });
+      const event = buildEvent(g.version, this.state.instanceOf(g.ifname) ?? 0, g.ifname, out.msgType, out.lease, out.cause, now);
+      change.stage(g.ifname, out.record);
+      change.event(event);
+      outs.push({ event, change: out.change });
     }
-    const endCommit = this.deps.metrics.commitSeconds.startTimer();
-    try {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
-      this.store.transaction(() => {
-        for (const o of outs) {
-          this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
-          this.store.addHistory(o.event);
-        }
-      });
-    } catch (err) {
-      endCommit();
-      this.markStoreFailure(err as Error, 'expiry');
-      this.expiry.restore(due);
+    if (this.commit(change, 'expiry')) {
+      this.state.putBack(due);
       return [];
     }
-    endCommit();
-    this.storeHealthy = true;
     this.counts.expired += due.length;
-    for (const o of outs) {
-      this.setRecord(o.key, o.out.record);
-      this.expiry.track(ifnameOf(o.key), o.out.record);
-      this.emit(o.event, o.out.change);
-    }
-    this.updateGauges();
+    for (const o of outs) this.emit(o.event, o.change);
     return outs.map((o) => o.event);
   }
 
   /** ms-epoch time of the next expiry, or undefined; the daemon arms one timer from it. */
   nextExpiry(): number | undefined {
-    return this.expiry.next();
+    return this.state.nextExpiry();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -334,26 +282,7 @@ export class Engine {
   }
 
   leases(): LeaseView[] {
-    const now = this.clock();
-    const out: LeaseView[] = [];
-    for (const { ifname, instance } of this.byInstance) {
-      for (const version of [4, 6] as const) {
-        const r = this.records.get(recordKey(ifname, version));
-        if (!r) continue;
-        const view: LeaseView = { ifname, version, instance, status: isActive(r) ? 'bound' : 'none', state: r.state, addresses: [], dnsServers: [], updatedAt: r.updatedAt };
-        if (r.version === 4 && r.lease) {
-          const left = remaining(r.lease.expiresAt, now);
-          view.addresses.push({ kind: 'ipv4', value: `${r.lease.address}/${r.lease.prefixLength}`, preferredRemaining: left, validRemaining: left });
-          view.dnsServers = r.lease.dnsServers;
-        } else if (r.version === 6) {
-          if (r.na) view.addresses.push({ kind: 'ia_na', value: `${r.na.address}/128`, preferredRemaining: remaining(r.na.preferredUntil, now), validRemaining: remaining(r.na.validUntil, now) });
-          if (r.pd) view.addresses.push({ kind: 'ia_pd', value: `${r.pd.prefix}/${r.pd.length}`, preferredRemaining: remaining(r.pd.preferredUntil, now), validRemaining: remaining(r.pd.validUntil, now) });
-          view.dnsServers = r.dnsServers;
-        }
-        out.push(view);
-      }
-    }
-    return out;
+    return leaseViews(this.tree, this.clock());
   }
 
   /** The last `limit` events (default 100), oldest first, of one interface or all. */
@@ -371,23 +300,13 @@ export class Engine {
     return {
       ...this.counts,
       rejected: { ...this.rejectedBy },
-      activeLeases: { ...this.active },
-      interfaces: this.byInstance.length,
+      activeLeases: { ...this.state.active },
+      interfaces: this.state.interfaces().length,
       storePath: this.store.path,
       ...(this.lastCommitError ? { lastCommitError: { ...this.lastCommitError } } : {}),
       storeHealthy: this.storeHealthy,
     };
   }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.store.close();
-  }
-}
-
-function ifnameOf(key: string): string {
-  return key.slice(key.indexOf('\0') + 1);
 }
 
 function isMeta(o: EnvelopeMeta): boolean {

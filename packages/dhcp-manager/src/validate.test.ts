@@ -1,7 +1,7 @@
 import { LAYOUTS, encode } from '@dhcpmgr/plugin-msg';
 import type { RejectReason } from './contract';
 import { legacy, v4, v6 } from './__fixtures__/fixtures';
-import { Harness, T0, harness } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness } from './__fixtures__/harness';
 import { escapeText, ifnameProblem, netmaskLength, prefixProblem } from './validate';
 
 const U = LAYOUTS.lp64.unionOffset;
@@ -27,7 +27,7 @@ const CASES: Array<[RejectReason, () => Buffer]> = [
 
 describe('validation: every reject reason is counted, logged, published and returned', () => {
   let h: Harness;
-  beforeEach(() => { h = harness({ interfaces: ['eth0', 'eth1', 'eth0/x'] }); });
+  beforeEach(() => { h = memoryHarness({ interfaces: ['eth0', 'eth1', 'eth0/x'] }); });
   afterEach(() => h.cleanup());
 
   it.each(CASES)('rejects with %s and bumps dhcpmgr_rejected_total{reason}', async (reason, frame) => {
@@ -74,7 +74,7 @@ describe('validation: every reject reason is counted, logged, published and retu
   });
 
   it('accepts only the configured ABI when one is named', () => {
-    const h32 = harness({ abi: 'ilp32' });
+    const h32 = memoryHarness({ abi: 'ilp32' });
     try {
       const rs = h32.engine.ingestBatch([legacy(v4('eth0'), T0, 'lp64'), legacy(v4('eth0'), T0, 'ilp32')]);
       expect(rs.map((r) => r.status)).toEqual(['rejected', 'applied']);

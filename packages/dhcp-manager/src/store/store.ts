@@ -14,13 +14,13 @@
  */
 import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
-import { join } from 'path';
 import type { LeaseEvent } from '../contract';
 import { eventJson } from '../events';
+import { IN_MEMORY, storePath } from './files';
 import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 2;
-export const STORE_FILE = 'dhcpmgr.sqlite';
+export { STORE_FILE } from './files';
 /**
  * WAL pages between automatic checkpoints (~40 MB of WAL at 4 KiB pages). Measured in-process
  * (64 interfaces, batch 256, synchronous NORMAL on disk): 14,400-16,000 -> 19,100-23,000
@@ -35,6 +35,7 @@ export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigi
 
 export interface StoredLease { ifname: string; version: 4 | 6; record: LeaseRecord; order: StoredOrder | null }
 
+/** `stateDir` IN_MEMORY (files.ts): no files, nothing survives close. */
 export interface StoreOptions { stateDir: string; durability: 'full' | 'normal'; historyPerInterface: number }
 
 const SCHEMA = `
@@ -87,17 +88,17 @@ export class Store {
    * existing file read-only (reads work, every write is refused); throws when neither works.
    */
   constructor(opts: StoreOptions) {
-    this.path = join(opts.stateDir, STORE_FILE);
+    this.path = storePath(opts.stateDir);
     this.limit = opts.historyPerInterface;
     let db: Database.Database | undefined;
     let readOnly = false;
     try {
-      mkdirSync(opts.stateDir, { recursive: true, mode: 0o750 });
+      if (opts.stateDir !== IN_MEMORY) mkdirSync(opts.stateDir, { recursive: true, mode: 0o750 });
       db = new Database(this.path);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
-      // The daemon checkpoints from a worker thread (monitor/checkpointer.ts); this automatic one
+      // The daemon checkpoints from a worker thread (store/checkpointer.ts); this automatic one
       // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event loop, and
       // syncs the WAL and the database file. SQLite's default (1,000 pages) meant one every ~10
       // batches under load; 10,000 pages copies each hot page (history ring, lease rows) back
