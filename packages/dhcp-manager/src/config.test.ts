@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, DEFAULTS, OPTIONS, resolveConfig } from './config';
+import { ifnameProblem } from './ifname';
 
 describe('config', () => {
   let dir: string;
@@ -69,6 +70,14 @@ describe('config', () => {
   ])('refuses %j with a message naming the value', (flags, message) => {
     expect(() => resolveConfig(flags as never)).toThrow(ConfigError);
     expect(() => resolveConfig(flags as never)).toThrow(message);
+  });
+
+  it('refuses in --interfaces exactly the names the validator refuses (BAD_IFNAME), with its reason', () => {
+    for (const name of ['.', '..', 'caf\xe9', 'a\x7f', 'a:1', 'x'.repeat(16)]) {
+      expect(() => resolveConfig({ interfaces: [name] })).toThrow(`Invalid --interfaces ${JSON.stringify(name)}: ${ifnameProblem(name)}`);
+    }
+    expect(() => resolveConfig({ interfaces: ['..'] })).toThrow('Invalid --interfaces "..": interface name .. is reserved');
+    expect(resolveConfig({ interfaces: ['br-lan.100', 'x'.repeat(15)] }).interfaces).toEqual(['br-lan.100', 'x'.repeat(15)]);
   });
 
   it('refuses an unknown key or broken JSON in the config file', () => {

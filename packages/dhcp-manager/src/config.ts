@@ -5,6 +5,7 @@
  * value and what was expected. This module imports nothing heavy: the CLI loads it on every run.
  */
 import { readFileSync } from 'fs';
+import { ifnameProblem } from './ifname';
 
 export const DEFAULTS = {
   listen: 'tcp://127.0.0.1:50324',
@@ -114,7 +115,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const IFNAME = /^[^\s/\x00-\x1f\x7f:]{1,15}$/;
 
 function bad(name: string, value: unknown, expected: string): never {
   throw new ConfigError(`Invalid --${name} ${JSON.stringify(value)}: expected ${expected}`);
@@ -163,7 +163,9 @@ function ifnames(v: unknown): string[] {
   const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
   const out = list.filter((x) => x !== '');
   for (const x of out) {
-    if (typeof x !== 'string' || !IFNAME.test(x)) bad('interfaces', x, 'interface names of 1-15 characters without "/", ":", whitespace or control characters');
+    if (typeof x !== 'string') bad('interfaces', x, 'interface names');
+    const problem = ifnameProblem(x);
+    if (problem) throw new ConfigError(`Invalid --interfaces ${JSON.stringify(x)}: ${problem}`);
   }
   return out as string[];
 }
@@ -242,13 +244,13 @@ function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 
   if (typeof keyFile !== 'string' || keyFile.includes('\0')) bad('key-file', keyFile, 'a file path or empty');
   const requireAuth = bool('require-auth', pick('require-auth'));
   const replayWindowS = int('replay-window', pick('replay-window'), 1, 86_400);
-  if (requireAuth && !keyFile) throw new ConfigError('Invalid --require-auth: it needs --key-file (there is no key to verify senders with)');
   let key: Buffer | undefined;
-  if (keyFile) {
+  if (keyFile || requireAuth) {
     // Loaded here, not later, so that a world-readable or missing key stops the start with exit 2.
-    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    const { loadKeyFile, requireKeyForAuth } = require('./auth') as typeof import('./auth');
     try {
-      key = loadKeyFile(keyFile);
+      requireKeyForAuth(requireAuth, keyFile !== '');
+      if (keyFile) key = loadKeyFile(keyFile);
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }

@@ -193,7 +193,6 @@ export class Daemon {
   private receiveHooks(): ReceiveHooks {
     const logOverload = rateLimited(1000, (suppressed) => this.log.warn({ component: 'monitor', reason: 'OVERLOAD', queueLimit: this.config.queueLimit, suppressed }, 'queue full: message dropped'));
     return {
-      received: () => undefined,
       overload: (channel) => {
         this.counts.overload++;
         this.metrics.overload(channel);
