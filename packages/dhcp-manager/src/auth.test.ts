@@ -180,7 +180,7 @@ describe('start options (config.ts)', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-keycfg-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  // Loaded lazily: config.ts is the other helper's module; these check the flags reach auth.ts.
+  // These check that the flags reach auth.ts.
   const { resolveConfig, ConfigError } = require('./config') as typeof import('./config');
 
   it('--require-auth without --key-file is a configuration error', () => {

@@ -1,9 +1,9 @@
 /**
  * The seams inside the manager. Data walks one way:
  *   monitor/ (sockets, spool; bytes only) -> engine.ingestBatch() [validate -> router ->
- *   handlers -> model transaction -> store commit] -> events (EventSink) and appliers (Applier).
+ *   handlers -> model/state change -> one store transaction] -> events (EventSink) and appliers (Applier).
  * The engine is synchronous (better-sqlite3 is) and owns no socket; the daemon owns sockets,
- * timers that drive expiry, HTTP and the CLI.
+ * the expiry timer, HTTP and the durable store (store/durable.ts) the engine is given.
  */
 import type { Abi, EnvelopeMeta } from '@dhcpmgr/plugin-msg';
 

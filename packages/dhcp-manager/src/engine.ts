@@ -34,7 +34,7 @@ export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: Eve
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
 
-interface Pending { index: number; event: LeaseEvent; change?: LeaseChange }
+interface StagedItem { index: number; event: LeaseEvent; change?: LeaseChange }
 
 export class Engine {
   private readonly state = new LeaseState();
@@ -96,7 +96,7 @@ export class Engine {
     const list = Array.isArray(items) ? items : [];
     const results: IngestResult[] = new Array(list.length);
     const change = this.state.begin();
-    const pending: Pending[] = [];
+    const pending: StagedItem[] = [];
     this.deps.metrics.batchSize.observe(list.length);
 
     for (let i = 0; i < list.length; i++) {

@@ -10,7 +10,7 @@
  * meanwhile wait in the sockets, and the next poll phase reads all of them (the legacy receiver
  * reads every waiting frame per wake-up) before the drain, which runs on setImmediate, takes them
  * as one batch. So batches grow with the load by themselves, and a message at low rates waits for
- * no timer (measured: a 2-5 ms adaptive wait made receive-to-commit p50 7.6 ms at 1,000 msg/s).
+ * no timer (a fixed adaptive wait raised receive-to-commit latency: docs/performance.md).
  * An optional adaptive wait (`maxWaitMs`, about as long as the last commit took) and a fixed least
  * wait (`minWaitMs`, --commit-delay-ms) remain; an acknowledged item skips the adaptive part (its
  * sender is waiting; other acked items that arrive meanwhile join the next batch anyway).

@@ -21,11 +21,7 @@ import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 2;
 export { STORE_FILE } from './files';
-/**
- * WAL pages between automatic checkpoints (~40 MB of WAL at 4 KiB pages). Measured in-process
- * (64 interfaces, batch 256, synchronous NORMAL on disk): 14,400-16,000 -> 19,100-23,000
- * messages/s wall and about 30 -> 27 us CPU per message against SQLite's default of 1,000.
- */
+/** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
 export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -99,10 +95,8 @@ export class Store {
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
       // The daemon checkpoints from a worker thread (store/checkpointer.ts); this automatic one
-      // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event loop, and
-      // syncs the WAL and the database file. SQLite's default (1,000 pages) meant one every ~10
-      // batches under load; 10,000 pages copies each hot page (history ring, lease rows) back
-      // once per many commits instead (see WAL_AUTOCHECKPOINT_PAGES below).
+      // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event
+      // loop, and syncs the WAL and the database file (see WAL_AUTOCHECKPOINT_PAGES).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       migrate(db, opts.historyPerInterface);
