@@ -32,7 +32,6 @@ export const DEFAULT_MAX_TRACKED = 100_000;
 
 export class KeyFileError extends Error {
   override readonly name = 'KeyFileError';
-  readonly exitCode = 2;
 }
 
 /** `--require-auth` without a key would verify nobody: refused by the config and by SenderAuth. */

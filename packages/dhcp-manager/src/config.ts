@@ -109,9 +109,9 @@ export interface Config {
   ipcGroup?: string;
 }
 
+/** The CLI exits 2 on it (cli/index.ts). */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  readonly exitCode = 2;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

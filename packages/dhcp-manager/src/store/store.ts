@@ -16,11 +16,11 @@ import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
 import type { LeaseEvent } from '../contract';
 import { eventJson } from '../events';
-import { IN_MEMORY, storePath } from './files';
+import { IN_MEMORY, STORE_FILE, storePath } from './files';
 import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 2;
-export { STORE_FILE } from './files';
+export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
