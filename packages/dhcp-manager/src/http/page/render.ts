@@ -75,23 +75,43 @@ function countdown(label: string, until: number | null | undefined, now: number)
   return `<div class="timer"><span class="k">${label}</span><span class="cd" data-until="${until ?? ''}">${esc(text)}</span></div>`;
 }
 
-/** Leases and renewals over the kept history: a bar while bound, a tick per event. */
+/** When the lease an event carries ends (epoch ms; null = infinite, undefined = no lease). */
+function leaseEnd(e: Ev): number | null | undefined {
+  if (e.msgTypeName === 'LEASE_DEL') return undefined;
+  const l = e.lease ?? {};
+  if (e.version === 4) return typeof l.expiresAt === 'number' || l.expiresAt === null ? l.expiresAt : undefined;
+  const ia = l.iaNa ?? l.iaPd;
+  return ia ? (typeof ia.validUntil === 'number' || ia.validUntil === null ? ia.validUntil : undefined) : undefined;
+}
+
+/**
+ * Leases and renewals over the kept history, and the current lease ahead of now: a bar while a
+ * lease holds (lighter where it is still to come), a tick per event, a line at now.
+ */
 export function timeline(events: Ev[], now: number): string {
   if (events.length === 0) return '<p class="empty">no history yet</p>';
   const W = 600;
   const H = 36;
-  const start = Math.min(events[0]!.time, now - 60_000);
-  const span = Math.max(now - start, 60_000);
-  const x = (t: number) => Math.round(((t - start) / span) * (W - 4) + 2);
+  const start = Math.min(events[0]!.time, now - 5 * 60_000);
+  const end = now + (now - start) / 3;
+  const x = (t: number) => Math.round(((Math.min(Math.max(t, start), end) - start) / (end - start)) * (W - 4) + 2);
   const parts: string[] = [];
   events.forEach((e, i) => {
-    const end = i + 1 < events.length ? events[i + 1]!.time : now;
-    if (e.msgTypeName !== 'LEASE_DEL') parts.push(`<rect class="bar" x="${x(e.time)}" y="12" width="${Math.max(1, x(end) - x(e.time))}" height="12"/>`);
-    parts.push(`<line class="tick ${esc(e.msgTypeName)}" x1="${x(e.time)}" x2="${x(e.time)}" y1="4" y2="32"><title>${esc(new Date(e.time).toISOString())} ${esc(e.msgTypeName)} ${esc(e.cause)}</title></line>`);
+    const until = leaseEnd(e);
+    if (until === undefined) return;
+    const next = i + 1 < events.length ? events[i + 1]!.time : Infinity;
+    const stop = Math.min(next, until ?? Infinity, end);
+    const pastEnd = Math.min(stop, now);
+    if (pastEnd > e.time) parts.push(`<rect class="bar" x="${x(e.time)}" y="12" width="${Math.max(1, x(pastEnd) - x(e.time))}" height="12"/>`);
+    if (stop > now) parts.push(`<rect class="bar ahead" x="${x(now)}" y="12" width="${Math.max(1, x(stop) - x(now))}" height="12"/>`);
   });
-  const from = new Date(start).toISOString().slice(11, 19);
+  for (const e of events) {
+    parts.push(`<line class="tick ${esc(e.msgTypeName)}" x1="${x(e.time)}" x2="${x(e.time)}" y1="4" y2="32"><title>${esc(new Date(e.time).toISOString())} ${esc(e.msgTypeName)} ${esc(e.cause)}</title></line>`);
+  }
+  parts.push(`<line class="now" x1="${x(now)}" x2="${x(now)}" y1="0" y2="${H}"/>`);
+  const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
   return `<figure class="timeline"><svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="lease timeline">${parts.join('')}</svg>`
-    + `<figcaption><span>${from} UTC</span><span>${events.length} events</span><span>now</span></figcaption></figure>`;
+    + `<figcaption><span>${hhmm(start)}</span><span>${events.length} event${events.length === 1 ? '' : 's'} · now ${hhmm(now)} UTC</span><span>${hhmm(end)}</span></figcaption></figure>`;
 }
 
 function card(v: View, events: Ev[], now: number): string {
