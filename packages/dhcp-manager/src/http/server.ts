@@ -127,10 +127,11 @@ function build(api: ApiSource, opts: HttpOptions, onError: (err: Error) => void)
   if (api.subscribe) {
     known.push(STREAM_ROUTE);
     const subscribe = api.subscribe.bind(api);
-    app.get(STREAM_ROUTE, (req, reply) => {
+    // GET only: a HEAD on an endless stream would hold its connection open for nothing.
+    app.route({ method: 'GET', url: STREAM_ROUTE, exposeHeadRoute: false, handler: (req, reply) => {
       reply.hijack();
       openStream(req.raw, reply.raw, subscribe, opts.heartbeatMs ?? 15000);
-    });
+    } });
   }
   if (opts.page) pageRoutes(app, api);
   // Unmatched method + path: a known path with another method is 405, anything else 404.

@@ -132,6 +132,12 @@ describe('GET /api/v1/events/stream', () => {
     for (let i = 0; i < 50 && listeners.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(listeners.size).toBe(0);
   });
+
+  it('answers HEAD on the stream with 405 instead of holding a connection open', async () => {
+    const r = await call(port, 'HEAD', '/api/v1/events/stream');
+    expect(r.status).toBe(405);
+    expect(listeners.size).toBe(0);
+  });
 });
 
 describe('status page', () => {
