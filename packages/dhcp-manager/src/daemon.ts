@@ -23,7 +23,6 @@ import { SenderAuth } from './auth';
 import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
 import { ExpiryTimer } from './expiry-timer';
-import { startHttp, stopHttp } from './http/server';
 import type { EngineDeps } from './engine';
 import type { DurableStore } from './store/durable';
 import type { Store } from './store/store';
@@ -59,6 +58,7 @@ export class Daemon {
   private ackReceiver: Receiver | undefined;
   private publisher: Publisher | undefined;
   private server: Server | undefined;
+  private sink: PubSink | undefined;
   private engine: EngineLike | undefined;
   private applier: Applier | undefined;
   private queue: IngestQueue | undefined;
@@ -90,7 +90,7 @@ export class Daemon {
     const engine = factory(
       durable.store,
       { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined },
-      { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
+      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier },
     );
     this.engine = engine;
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
@@ -129,7 +129,11 @@ export class Daemon {
     if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
     if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, { ...ropts, workers: c.ackWorkers });
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
-    if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
+    if (c.http) {
+      // Loaded only with --http: a manager without it never loads fastify.
+      const { startHttp } = require('./http/server') as typeof import('./http/server');
+      this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err), { page: true });
+    }
     this.spool.watch(this.queue, c.spoolScanMs);
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
@@ -151,7 +155,7 @@ export class Daemon {
     this.ackReceiver?.close();
     this.queue?.drainAll();
     this.expiry?.stop();
-    if (this.server) await stopHttp(this.server);
+    if (this.server) await (require('./http/server') as typeof import('./http/server')).stopHttp(this.server);
     await this.applier?.idle();
     await this.durable?.close();
     this.publisher?.close();
@@ -187,6 +191,7 @@ export class Daemon {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
+      subscribe: (fn: (item: { topic: string; body: string }) => void) => this.sink?.listen(fn) ?? (() => undefined),
     };
   }
 
