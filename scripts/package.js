@@ -25,7 +25,11 @@
  * has a binding.gyp or built .node files stays outside the bundle and is shipped as above; every
  * other dependency is bundled. New pure-JS dependencies need no change here.
  *
- * Options: --no-build (use the current build), --out DIR (default dist-release/).
+ * Options: --no-build (use the current build), --out DIR (default dist-release/),
+ * --arch DEBARCH (name the package for another architecture whose addons are already built in
+ * node_modules, see docs/operations.md "Cross-building"; the plugins then get no code cache,
+ * because their warm-up call cannot load a foreign addon here). $STRIP and $OBJDUMP name the
+ * binutils for the addons' architecture.
  */
 const fs = require('fs');
 const path = require('path');
@@ -51,6 +55,7 @@ function sh(cmd, args, opts = {}) {
 
 /** Debian's name for this machine's architecture (dpkg's, else mapped from node's). */
 function debArch() {
+  if (argv.includes('--arch')) return argv[argv.indexOf('--arch') + 1];
   try {
     return execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
   } catch {
@@ -238,12 +243,13 @@ function pluginPackages() {
 }
 
 /** Each plugin bundled again into the package, finding nanomsg at its place there. */
-function bundlePlugins(stage) {
+function bundlePlugins(stage, cross) {
   const lib = path.join(stage, LIB);
   const bins = [];
   for (const { dir, pkg } of pluginPackages()) {
     // The package's own bundle script (its fixture for the code cache), into the package's dir.
-    sh('npm', ['run', '--silent', 'bundle', '--', '--out', lib, '--addon', 'node_modules/nanomsg/build/Release/node_nanomsg.node'], { cwd: dir });
+    sh('npm', ['run', '--silent', 'bundle', '--', '--out', lib, '--addon', 'node_modules/nanomsg/build/Release/node_nanomsg.node',
+      ...(cross ? ['--no-warm'] : [])], { cwd: dir });
     for (const [binName, file] of Object.entries(pkg.bin)) bins.push({ binName, file: path.basename(file) });
   }
   return bins;
@@ -317,7 +323,10 @@ async function main() {
   for (const name of ['nanomsg']) {
     if (!natives.has(name)) addons.push(...await shipNative(name, packageDir(name, MANAGER_DIR), stage));
   }
-  const bins = bundlePlugins(stage);
+  const hostArch = (() => { try { return execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim(); } catch { return undefined; } })();
+  const cross = argv.includes('--arch') && arch !== hostArch;
+  if (cross) log(`cross-build for ${arch}: plugins without a code cache`);
+  const bins = bundlePlugins(stage, cross);
   // Every bundle's JS dependencies are in; what bundling met as native must be shipped too.
   for (const [name, dir] of natives) {
     if (!fs.existsSync(path.join(stage, LIB, 'node_modules', name))) addons.push(...await shipNative(name, dir, stage));

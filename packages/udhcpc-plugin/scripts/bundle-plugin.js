@@ -7,7 +7,9 @@
  *   node ../udhcpc-plugin/scripts/bundle-plugin.js NAME [--warm FIXTURE.env] [--meta] [--out DIR --addon PATH]
  *
  * --out DIR writes the files into DIR instead of dist/, and --addon PATH is where the nanomsg
- * addon lies relative to DIR at run time (the release package, scripts/package.js, uses both).
+ * addon lies relative to DIR at run time (the release package, scripts/package.js, uses both);
+ * --no-warm makes no code cache even when --warm is given (a cross-build: the addon is not for
+ * this machine, so the warm-up call cannot run).
  *
  * The DHCP client waits for the plugin on every lease event, so what node reads, compiles and
  * runs before the send is kept small (docs/performance.md, plugin cost):
@@ -50,7 +52,8 @@ const outfile = path.join(dist, `${name}.js`);
 const pinoChunk = `${name}.pino.js`;
 const mainName = `${name}.main.js`;
 const cacheName = `${name}.main.cache`;
-const warmFixture = opt('--warm');
+// --no-warm: no code cache (the addon cannot be loaded here, e.g. built for another CPU).
+const warmFixture = argv.includes('--no-warm') ? undefined : opt('--warm');
 
 const common = {
   bundle: true,
