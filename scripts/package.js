@@ -320,14 +320,13 @@ async function main() {
   // Native packages first: the plugins' warm-up run loads nanomsg from the package's tree.
   const addons = [];
   for (const [name, dir] of [...natives]) addons.push(...await shipNative(name, dir, stage));
-  for (const name of ['nanomsg']) {
-    if (!natives.has(name)) addons.push(...await shipNative(name, packageDir(name, MANAGER_DIR), stage));
-  }
+  // The plugins are bundled by their own script, which always keeps nanomsg outside.
+  if (!natives.has('nanomsg')) addons.push(...await shipNative('nanomsg', packageDir('nanomsg', MANAGER_DIR), stage));
   const hostArch = (() => { try { return execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim(); } catch { return undefined; } })();
   const cross = argv.includes('--arch') && arch !== hostArch;
   if (cross) log(`cross-build for ${arch}: plugins without a code cache`);
   const bins = bundlePlugins(stage, cross);
-  // Every bundle's JS dependencies are in; what bundling met as native must be shipped too.
+  // A native package that another native package's JavaScript requires was met only now.
   for (const [name, dir] of natives) {
     if (!fs.existsSync(path.join(stage, LIB, 'node_modules', name))) addons.push(...await shipNative(name, dir, stage));
   }
