@@ -3,8 +3,8 @@
  * too old Node (or one whose native-addon ABI differs from the one the installed addons were
  * built for) gets one clear line instead of a syntax error or a failed dlopen deep in a stack.
  *
- * Written in plain syntax on purpose: the package's launcher carries this function compiled for
- * old engines, and it must parse there to say why it refuses.
+ * Kept to plain syntax and no imports: the release package's launcher carries this function
+ * compiled for old engines (ES2017), and it must parse there to say why it refuses.
  */
 
 /** The supported Node.js versions (as the root package.json's `engines`): 20.x, or 22 and later. */
@@ -16,9 +16,9 @@ export const NODE_RANGE = '>=20 <21 || >=22';
  * the ABI the native addons were built for (only the release package knows it).
  */
 export function nodeRefusal(version: string, abi?: string, builtAbi?: string): string | undefined {
-  var m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(String(version));
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(String(version));
   if (!m) return 'cannot read the Node.js version "' + version + '"; dhcp-manager needs Node.js ' + NODE_RANGE;
-  var major = Number(m[1]);
+  const major = Number(m[1]);
   if (major < 20 || major === 21) {
     return 'Node.js ' + m[0].replace(/^v/, '') + ' is not supported; dhcp-manager needs Node.js ' + NODE_RANGE;
   }
