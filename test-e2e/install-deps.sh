@@ -41,7 +41,7 @@ for svc in "${missing[@]}"; do
     systemctl disable --quiet "$svc" 2>/dev/null || true
   fi
 done
-for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time chromium; do
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time chromium dpkg-deb strip objdump; do
   command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
 done
 [ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }

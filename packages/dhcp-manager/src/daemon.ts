@@ -6,7 +6,7 @@
  * Stop order: stop receiving, commit what is queued, answer the acked sender, wait for the
  * appliers, close the store.
  */
-import { mkdirSync, readFileSync } from 'fs';
+import { mkdirSync } from 'fs';
 import { join } from 'path';
 import type { Server } from 'http';
 import type { Logger } from 'pino';
@@ -43,7 +43,9 @@ export type EngineFactory = (store: Store, opts: EngineOptions, deps: EngineDeps
 
 export const VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    // A require, not a file read: a bundler (scripts/package.js) then carries the version along.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }
