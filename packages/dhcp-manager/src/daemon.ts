@@ -81,7 +81,7 @@ export class Daemon {
     mkdirSync(c.stateDir, { recursive: true });
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
     if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
-    this.applier = createApplier(c, (r) => this.applied(r));
+    this.applier = createApplier(c, (r) => this.applied(r), { logger: this.log.child({ component: 'applier' }), registry: this.metrics.registry });
     const factory = this.engineFactory ?? defaultEngineFactory;
     // --durability full: SQLite commits without its own fsync and WalSync fsyncs the WAL off the
     // event loop; nothing is acknowledged (or a spool file removed) before that fsync is done.
@@ -92,6 +92,8 @@ export class Daemon {
       { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
     );
     this.engine = engine;
+    // Before the spool replay and any socket: the system is brought in line with the restored model first.
+    this.applier.reconcile?.(engine);
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -178,6 +180,7 @@ export class Daemon {
       startedAt: new Date(this.startedAt).toISOString(),
       endpoints: describeEndpoints(this.config),
       apply: this.applier?.name ?? this.config.apply,
+      applier: this.applier?.status?.(),
       queueDepth: this.queue?.depth ?? 0,
       counters: { ...this.counts },
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
