@@ -62,7 +62,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'state-dir': { type: 'string', describe: 'Directory of the persistent store (SQLite). Created if missing.' },
   'spool-dir': { type: 'string', describe: 'Directory where plugins leave events the manager could not take in time. Replayed in event order at start before any socket is bound, then rescanned while running; a file is deleted only after its event is committed, rejects move to `rejected/`. Default: $DHCPMGR_SPOOL_DIR, else /var/lib/dhcpmgr/spool.' },
   apply: { type: 'string', describe: 'What to change on the system when a lease changes: `none` (only the model) or `iproute2` (addresses through `ip`, run with argument arrays, never a shell).' },
-  'apply-routes': { type: 'boolean', describe: 'With `--apply iproute2`: also replace the default route through the first DHCPv4 router.' },
+  'apply-routes': { type: 'boolean', describe: 'With `--apply iproute2`: also install the DHCPv4 routes: the static routes (option 121, else 249, else 33) and the default route through the first router, which is left out when option 121/249 is present (RFC 3442). Each carries `proto dhcp` and the interface\'s --route-metric.' },
   'apply-mtu': { type: 'boolean', describe: 'With `--apply iproute2`: also set the interface MTU when the DHCPv4 lease carries one.' },
   'apply-netns': { type: 'string', describe: 'With `--apply iproute2`: run `ip -n NAME` to act inside that network namespace (tests, containers). Empty: the daemon\'s own namespace.' },
   abi: { type: 'string', describe: 'Which PLUGIN_MSG layouts to accept: `auto` (both 1464-byte LP64 and 1456-byte ILP32), `lp64` or `ilp32`.' },

@@ -1,4 +1,4 @@
-import { addArgs, alreadyGone, desiredItems, diff, Item } from './plan';
+import { addArgs, alreadyGone, oursExists, desiredItems, diff, Item } from './plan';
 
 const v4 = { address: '192.168.77.120', prefixLength: 24, broadcast: '192.168.77.255', routers: ['192.168.77.1'], staticRoutes: '' };
 const opts = { routes: true, metric: 20, lans: [{ ifname: 'br-lan', id: 0 }, { ifname: 'br-guest', id: 1 }] };
@@ -8,7 +8,7 @@ describe('what a lease puts on the system', () => {
   it('a v4 lease: the address, then the default route through the first router with the metric and proto dhcp', () => {
     expect(cmds(desiredItems('erouter0', v4, opts).items)).toEqual([
       ['addr', 'replace', '192.168.77.120/24', 'broadcast', '192.168.77.255', 'dev', 'erouter0'],
-      ['route', 'replace', 'default', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
+      ['route', 'add', 'default', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
     ]);
     expect(cmds(desiredItems('erouter0', v4, { ...opts, routes: false }).items)).toHaveLength(1);
   });
@@ -16,15 +16,15 @@ describe('what a lease puts on the system', () => {
   it('with option 121 the router option is not used; on-link routes go first', () => {
     const items = desiredItems('erouter0', { ...v4, staticRoutes: '10.99.0.0/16 192.168.77.1 10.50.0.0/16 0.0.0.0' }, opts).items;
     expect(cmds(items).slice(1)).toEqual([
-      ['route', 'replace', '10.50.0.0/16', 'scope', 'link', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
-      ['route', 'replace', '10.99.0.0/16', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
+      ['route', 'add', '10.50.0.0/16', 'scope', 'link', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
+      ['route', 'add', '10.99.0.0/16', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
     ]);
   });
 
   it('option 33 routes come with the router default route', () => {
     expect(cmds(desiredItems('erouter0', { ...v4, staticRoutes: '10.98.0.1/192.168.77.2' }, opts).items).slice(1)).toEqual([
-      ['route', 'replace', '10.98.0.1/32', 'via', '192.168.77.2', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
-      ['route', 'replace', 'default', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
+      ['route', 'add', '10.98.0.1/32', 'via', '192.168.77.2', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
+      ['route', 'add', 'default', 'via', '192.168.77.1', 'dev', 'erouter0', 'proto', 'dhcp', 'metric', '20'],
     ]);
   });
 
@@ -49,6 +49,13 @@ describe('what a lease puts on the system', () => {
   });
 });
 
+it('a route add that meets our own route is fine, a foreign one is a conflict', () => {
+  const mine = desiredItems('erouter0', v4, opts).items;
+  const argv = addArgs(mine[1]!);
+  expect(oursExists(argv, 'RTNETLINK answers: File exists', mine)).toBe(true);
+  expect(oursExists(argv, 'RTNETLINK answers: File exists', [])).toBe(false);
+});
+
 describe('from what we added to what is wanted', () => {
   const old = desiredItems('erouter0', { ...v4, staticRoutes: '10.99.0.0/16 192.168.77.1' }, opts).items;
   it('on lease end: routes deleted with their proto and metric, then the address', () => {
@@ -61,7 +68,7 @@ describe('from what we added to what is wanted', () => {
   it('on a new address: the old one goes before the new one comes, routes are replaced after', () => {
     const next = desiredItems('erouter0', { ...v4, address: '192.168.77.121', staticRoutes: '10.99.0.0/16 192.168.77.1' }, opts).items;
     expect(diff(old, next, 30).cmds.map((c) => c.slice(0, 3).join(' '))).toEqual([
-      'addr del 192.168.77.120/24', 'addr replace 192.168.77.121/24', 'route replace 10.99.0.0/16',
+      'addr del 192.168.77.120/24', 'addr replace 192.168.77.121/24', 'route add 10.99.0.0/16',
     ]);
   });
 

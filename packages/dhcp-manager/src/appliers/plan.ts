@@ -5,7 +5,10 @@
  * also what reconcile at start works from (only items in the ledger are ever removed).
  *
  * Our routes carry `proto dhcp` and their interface's metric, and are deleted with both, so the
- * kernel never matches a route someone else added with the same destination.
+ * kernel never matches a route someone else added with the same destination. They are added
+ * with `route add`, never `replace` (which would take over a foreign route with the same
+ * destination and metric): "File exists" for a route the ledger already lists is ours and fine,
+ * for any other it is a conflict and reported.
  */
 import { carve, CarveProblem, LanInterface } from './lanprefix';
 import { parseStaticRoutes } from './routes';
@@ -98,7 +101,7 @@ export function addArgs(i: Item): string[] {
     return ['addr', 'replace', i.cidr, 'dev', i.dev, 'preferred_lft', lft(i.preferred), 'valid_lft', lft(i.valid)];
   }
   const dst = i.dst === '0.0.0.0/0' ? 'default' : i.dst;
-  return ['route', 'replace', dst, ...(i.via ? ['via', i.via] : ['scope', 'link']), 'dev', i.dev, 'proto', 'dhcp', 'metric', String(i.metric)];
+  return ['route', 'add', dst, ...(i.via ? ['via', i.via] : ['scope', 'link']), 'dev', i.dev, 'proto', 'dhcp', 'metric', String(i.metric)];
 }
 
 export function delArgs(i: Item): string[] {
@@ -122,8 +125,8 @@ export interface Plan {
 
 /**
  * From `prev` (in the ledger) to `next`: routes we no longer want go first, then addresses
- * (deleting an address takes the routes through it along), then every wanted address and route
- * is replaced, which also refreshes lifetimes. Replace is idempotent: a reconcile may rerun it.
+ * (deleting an address takes the routes through it along), then every wanted address is
+ * replaced (which refreshes lifetimes) and every wanted route added. Both are safe to rerun.
  */
 export function diff(prev: readonly Item[], next: readonly Item[], lanHoldS: number): Plan {
   const want = new Set(next.map(itemKey));
@@ -148,4 +151,9 @@ export function diff(prev: readonly Item[], next: readonly Item[], lanHoldS: num
 /** A failed delete of something already gone is what we wanted: not a failure. */
 export function alreadyGone(argv: readonly string[], error: string): boolean {
   return argv[1] === 'del' && /Cannot assign requested address|Address not found|No such process|Cannot find device|No such device|not found/i.test(error);
+}
+
+/** A route add that failed only because our own route (listed in the ledger before) is there. */
+export function oursExists(argv: readonly string[], error: string, before: readonly Item[]): boolean {
+  return argv[0] === 'route' && argv[1] === 'add' && /File exists/.test(error) && before.some((i) => addArgs(i).join(' ') === argv.join(' '));
 }

@@ -16,7 +16,7 @@ import type { ApplyResult } from './iproute2';
 import { runBatch } from './batch';
 import type { CarveProblem, LanInterface } from './lanprefix';
 import { keyOf, KeyState, Ledger } from './ledger';
-import { alreadyGone, delArgs, desiredItems, diff, isV4Info, Item, itemKey, LeaseInfo, V6Info } from './plan';
+import { addArgs, alreadyGone, oursExists, delArgs, desiredItems, diff, isV4Info, Item, itemKey, LeaseInfo, V6Info } from './plan';
 import { reconcileTargets } from './reconcile';
 import { DnsEntry, MergedDns, mergeDns, perInterface, renderResolv, resolvectlArgs, writeAtomic } from './resolv';
 
@@ -84,7 +84,18 @@ export class SystemApplier implements Applier {
     }
     const now = Date.now();
     for (const d of [...this.ledger.data.deprecated]) this.scheduleDelete(d.item, Math.max(0, d.until - now));
-    this.enqueue('', async () => this.updateDns(true));
+    // After every interface's reconcile: the resolver file then holds exactly the kept leases.
+    const all = [...this.chains.values()];
+    this.enqueue('', async () => {
+      await Promise.allSettled(all);
+      await this.updateDns(true);
+    });
+  }
+
+  /** Drop pending deprecation timers (their items stay in the ledger for the next start). */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 
   status(): Record<string, unknown> {
@@ -163,9 +174,13 @@ export class SystemApplier implements Applier {
     this.ledger.data.keys[key] = { ifname, version, lease, items: union, dns };
     this.saveLedger();
     const cmds = [...plan.cmds.slice(0, plan.cmds.length - want.items.length), ...extra, ...plan.cmds.slice(plan.cmds.length - want.items.length)];
-    const failure = await this.runCmds(cmds);
+    const failures = await this.runCmds(cmds, prevItems);
+    const failure = failures[0];
+    // An item whose add failed is not ours on the system (it may be someone else's): not listed.
+    const failedAdds = new Set(failures.map((f) => f.argv.slice(1).join(' ')));
+    const added = want.items.filter((i) => !failedAdds.has(addArgs(i).join(' ')));
     if (lease === null) delete this.ledger.data.keys[key];
-    else this.ledger.data.keys[key] = { ifname, version, lease, items: want.items, dns };
+    else this.ledger.data.keys[key] = { ifname, version, lease, items: added, dns };
     const until = Date.now() + hold * 1000;
     for (const d of plan.deprecated) {
       this.ledger.data.deprecated.push({ item: d, until });
@@ -175,20 +190,20 @@ export class SystemApplier implements Applier {
     this.opts.onResult?.(failure ? { change, ok: false, argv: failure.argv, error: failure.error } : { change, ok: true });
   }
 
-  private async runCmds(cmds: string[][]): Promise<{ argv: string[]; error: string } | undefined> {
-    if (cmds.length === 0) return undefined;
+  /** Runs one batch; returns the real failures (argv with a leading `ip`), the first one first. */
+  private async runCmds(cmds: string[][], before: readonly Item[] = []): Promise<Array<{ argv: string[]; error: string }>> {
+    if (cmds.length === 0) return [];
     this.counts.batches++;
     this.counts.commands += cmds.length;
     const r = await runBatch(cmds, { ipPath: this.opts.ipPath, netns: this.opts.netns, timeoutMs: this.opts.timeoutMs });
     if (r.fatal) {
       this.counts.failed++;
-      return { argv: ['ip', '-batch', '-'], error: r.fatal };
+      return [{ argv: ['ip', '-batch', '-'], error: r.fatal }];
     }
-    const real = r.failures.filter((f) => !alreadyGone(f.argv, f.error));
+    const real = r.failures.filter((f) => !alreadyGone(f.argv, f.error) && !oursExists(f.argv, f.error, before));
     this.counts.failed += real.length;
     for (const f of real.slice(1)) this.opts.logger?.error({ argv: ['ip', ...f.argv], err: f.error }, 'ip command failed');
-    const first = real[0];
-    return first ? { argv: ['ip', ...first.argv], error: first.error } : undefined;
+    return real.map((f) => ({ argv: ['ip', ...f.argv], error: f.error }));
   }
 
   private scheduleDelete(item: Item, afterMs: number): void {
@@ -197,7 +212,7 @@ export class SystemApplier implements Applier {
       this.enqueue(item.dev, async () => {
         const k = itemKey(item);
         if (!this.ledger.data.deprecated.some((d) => itemKey(d.item) === k)) return; // wanted again meanwhile
-        const failure = await this.runCmds([delArgs(item)]);
+        const [failure] = await this.runCmds([delArgs(item)]);
         if (failure) this.opts.logger?.error({ argv: failure.argv, err: failure.error }, 'removing a deprecated LAN address failed');
         this.ledger.data.deprecated = this.ledger.data.deprecated.filter((d) => itemKey(d.item) !== k);
         this.saveLedger();
