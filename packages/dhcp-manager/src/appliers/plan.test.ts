@@ -76,8 +76,14 @@ describe('from what we added to what is wanted', () => {
     const lan = desiredItems('erouter0', { pd: { prefix: 'fd00:77:100::', length: 64, preferred: 8, valid: 12 } }, opts).items;
     const p = diff(lan, [], 30);
     expect(p.cmds).toEqual([['addr', 'replace', 'fd00:77:100::1/64', 'dev', 'br-lan', 'preferred_lft', '0', 'valid_lft', '30']]);
-    expect(p.deprecated).toEqual(lan);
+    expect(p.deprecated).toEqual(lan.map((i) => ({ ...i, until: expect.any(Number) })));
     expect(diff(lan, [], 0).cmds).toEqual([['addr', 'del', 'fd00:77:100::1/64', 'dev', 'br-lan']]);
+  });
+
+  it('never deprecates past the valid lifetime left, and deletes at once what is (nearly) invalid', () => {
+    const [lan] = desiredItems('erouter0', { pd: { prefix: 'fd00:77:100::', length: 64, preferred: 8, valid: 12 } }, opts).items;
+    expect(diff([{ ...lan!, until: 1000 + 5500 } as Item], [], 30, 1000).cmds).toEqual([['addr', 'replace', 'fd00:77:100::1/64', 'dev', 'br-lan', 'preferred_lft', '0', 'valid_lft', '5']]);
+    expect(diff([{ ...lan!, until: 1000 + 500 } as Item], [], 30, 1000).cmds).toEqual([['addr', 'del', 'fd00:77:100::1/64', 'dev', 'br-lan']]);
   });
 
   it('treats a failed delete of something already gone as done, and nothing else', () => {

@@ -19,8 +19,9 @@ const INFINITE = 0xffffffff;
 export type Item =
   | { kind: 'addr'; dev: string; cidr: string; broadcast?: string; preferred?: number; valid?: number;
     /** A /64 carved from a delegated prefix onto a LAN interface: deprecated before removal. */
-    lan?: boolean }
-  | { kind: 'route'; dev: string; dst: string; via?: string; metric: number };
+    lan?: boolean; until?: number }
+  | { kind: 'route'; dev: string; dst: string; via?: string; metric: number; until?: never };
+// `until` (addresses only): ms since epoch when the valid lifetime ends (set when applied; absent: forever).
 
 export interface V4Info { address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number; staticRoutes: string }
 export interface Lifetimed { preferred: number; valid: number }
@@ -128,7 +129,7 @@ export interface Plan {
  * (deleting an address takes the routes through it along), then every wanted address is
  * replaced (which refreshes lifetimes) and every wanted route added. Both are safe to rerun.
  */
-export function diff(prev: readonly Item[], next: readonly Item[], lanHoldS: number): Plan {
+export function diff(prev: readonly Item[], next: readonly Item[], lanHoldS: number, now = Date.now()): Plan {
   const want = new Set(next.map(itemKey));
   const gone = prev.filter((i) => !want.has(itemKey(i)));
   const cmds: string[][] = [];
@@ -136,9 +137,13 @@ export function diff(prev: readonly Item[], next: readonly Item[], lanHoldS: num
   for (const i of gone) if (i.kind === 'route') cmds.push(delArgs(i));
   for (const i of gone) {
     if (i.kind !== 'addr') continue;
-    if (i.lan && lanHoldS > 0) {
-      cmds.push(deprecateArgs(i, lanHoldS));
-      deprecated.push(i);
+    // Deprecated for the hold time, but never past its own valid lifetime (RFC 7084 L-13: the
+    // lower of the two); one that is (nearly) invalid already is deleted at once.
+    const left = i.kind === 'addr' && i.until !== undefined ? Math.floor((i.until - now) / 1000) : Infinity;
+    const hold = Math.min(lanHoldS, left);
+    if (i.lan && hold >= 1) {
+      cmds.push(deprecateArgs(i, hold));
+      deprecated.push({ ...i, until: now + hold * 1000 });
     } else {
       cmds.push(delArgs(i));
     }

@@ -47,6 +47,8 @@ function v4FromModel(view: LeaseView, model: ModelView): V4Info | null {
 function v6FromView(view: LeaseView, ledger: V6Info | null): V6Info | null {
   const out: V6Info = {};
   for (const a of view.addresses) {
+    // Its valid lifetime ran out while we were down; the manager's expiry is about to remove it.
+    if (a.validRemaining === 0) continue;
     const [addr, len] = a.value.split('/');
     const lifetimes = { preferred: secs(a.preferredRemaining), valid: secs(a.validRemaining) };
     // Stock dibbler's "not given" (0/0) stays "not given": the ledger's 0/0 is kept as it was.

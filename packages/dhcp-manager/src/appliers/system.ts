@@ -162,10 +162,12 @@ export class SystemApplier implements Applier {
     change: LeaseChange, extra: string[][] = []): Promise<void> {
     const prevItems = this.ledger.data.keys[key]?.items ?? [];
     const want = desiredItems(ifname, lease, { routes: !!this.opts.routes, metric: this.metricOf(ifname), lans: this.opts.lans ?? [] });
+    const now = Date.now();
+    for (const i of want.items) if (i.kind === 'addr' && i.valid !== undefined && i.valid !== 0xffffffff) i.until = now + i.valid * 1000;
     this.noteLanProblems(key, want.lanProblems);
     if (want.badRoutes.length) this.opts.logger?.warn({ ifname, tokens: want.badRoutes }, 'static route tokens not understood: not applied');
     const hold = this.opts.lanDeprecateS ?? 30;
-    const plan = diff(prevItems, want.items, hold);
+    const plan = diff(prevItems, want.items, hold, now);
     // A LAN /64 wanted again is no longer on its way out.
     const wanted = new Set(want.items.map(itemKey));
     this.ledger.data.deprecated = this.ledger.data.deprecated.filter((d) => !wanted.has(itemKey(d.item)));
@@ -181,10 +183,9 @@ export class SystemApplier implements Applier {
     const added = want.items.filter((i) => !failedAdds.has(addArgs(i).join(' ')));
     if (lease === null) delete this.ledger.data.keys[key];
     else this.ledger.data.keys[key] = { ifname, version, lease, items: added, dns };
-    const until = Date.now() + hold * 1000;
     for (const d of plan.deprecated) {
-      this.ledger.data.deprecated.push({ item: d, until });
-      this.scheduleDelete(d, hold * 1000);
+      this.ledger.data.deprecated.push({ item: d, until: d.until! });
+      this.scheduleDelete(d, d.until! - now);
     }
     this.saveLedger();
     this.opts.onResult?.(failure ? { change, ok: false, argv: failure.argv, error: failure.error } : { change, ok: true });
