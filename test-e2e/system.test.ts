@@ -22,6 +22,8 @@ let lanNs = '';
 let resolvFile = '';
 let udhcpc: Tracked | undefined;
 let leased = '';
+let dibbler: Tracked | undefined;
+let lanAddr = '';
 
 const ipc = (...args: string[]): string => run(['ip', '-n', lab.cli, ...args]).stdout;
 const dhcpRoutes = (): string => ipc('-4', 'route', 'show', 'proto', 'dhcp');
@@ -122,8 +124,8 @@ it('after kill -9 and a release meanwhile, a restart removes what it added for t
 it('puts a /64 of the delegated prefix on br-lan, and a LAN host gets a SLAAC address in it from dnsmasq RAs', async () => {
   startDibblerServer(lab);
   // dibbler-client must not put the prefix on other interfaces itself: the manager does.
-  startDibblerClient(lab, pluginScript(lab, DIBBLER_PLUGIN_BIN), { DHCPMGR_SPOOL_DIR: mgr.spoolDir }, 'downlink-prefix-ifaces "none"');
-  const lanAddr = await waitFor('a delegated /64 on br-lan', () => /inet6 (fd00:77:1[0-9a-f:]*)\/64 scope global/.exec(ipc('-6', 'addr', 'show', 'dev', 'br-lan'))?.[1], 30000);
+  dibbler = startDibblerClient(lab, pluginScript(lab, DIBBLER_PLUGIN_BIN), { DHCPMGR_SPOOL_DIR: mgr.spoolDir }, 'downlink-prefix-ifaces "none"');
+  lanAddr = await waitFor('a delegated /64 on br-lan', () => /inet6 (fd00:77:1[0-9a-f:]*)\/64 scope global/.exec(ipc('-6', 'addr', 'show', 'dev', 'br-lan'))?.[1], 30000);
   expect(expand(lanAddr).slice(16)).toBe('0000000000000001');
   asserted(`br-lan got ${lanAddr}/64 (subnet id 0 of the delegated prefix)`);
   const d = path.join(lab.dir, 'dnsmasq-ra');
@@ -139,5 +141,20 @@ it('puts a /64 of the delegated prefix on br-lan, and a LAN host gets a SLAAC ad
   expect(expand(slaac).slice(0, 16)).toBe(expand(lanAddr).slice(0, 16));
   expect(slaac).not.toBe(lanAddr);
   asserted(`LAN host got ${slaac}/64 by SLAAC from dnsmasq's RA (constructor:br-lan)`);
-  await sleep(100);
+  await waitFor('DHCPv6 resolvers in the resolver file', () => (resolv().includes('fd00:77::53') ? true : undefined), 10000);
+  expect(resolv()).toBe('# Written by dhcp-manager from the active DHCP leases; rewritten on every change.\n'
+    + 'search lab.test corp.test\nnameserver fd00:77::53\nnameserver fd00:77::54\n');
+  asserted('resolver file: search lab.test corp.test, nameserver fd00:77::53, fd00:77::54 (DHCPv6 options 23/24)');
+});
+
+it('deprecates the LAN /64 (preferred 0) when the delegation is released, then removes it', async () => {
+  await stop(dibbler!); // dibbler-client releases on SIGTERM and runs its script
+  const deprecated = await waitFor('the LAN /64 deprecated', () => {
+    const out = ipc('-6', 'addr', 'show', 'dev', 'br-lan');
+    return out.includes(`${lanAddr}/64`) && /deprecated/.test(out) ? out : undefined;
+  }, 10000, 100);
+  expect(deprecated).toMatch(/preferred_lft 0sec/);
+  await waitFor('the LAN /64 removed', () => (ipc('-6', 'addr', 'show', 'dev', 'br-lan').includes(lanAddr) ? undefined : true), 10000);
+  await waitFor('DHCPv6 resolvers gone', () => (resolv().includes('nameserver') ? undefined : true), 10000);
+  asserted(`release: ${lanAddr}/64 deprecated (preferred_lft 0), then removed after --lan-deprecate-s 2; resolver file emptied`);
 });
