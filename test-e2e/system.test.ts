@@ -7,11 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { asserted } from './src/check';
-import { createLab, Lab, NET } from './src/lab';
+import { CLEAN_PATH, createLab, Lab, NET } from './src/lab';
 import { DIBBLER_PLUGIN_BIN, Manager, pluginScript, startManager, UDHCPC_PLUGIN_BIN } from './src/manager';
-import { onFinal, run, signal, sleep, start, stop, trackNetns, Tracked, waitFor } from './src/proc';
+import { onFinal, run, signal, start, stop, trackNetns, Tracked, waitFor } from './src/proc';
 import { startDibblerClient, startDibblerServer, startDnsmasq, startUdhcpc } from './src/servers';
-import { CLEAN_PATH } from './src/lab';
 
 jest.setTimeout(60000);
 
@@ -38,8 +37,8 @@ beforeAll(async () => {
   lanNs = `e2sysl${lab.id}`;
   trackNetns(lanNs, true);
   run(['ip', 'netns', 'add', lanNs]);
-  const unhook = onFinal(() => run(['ip', 'netns', 'del', lanNs], { allowFail: true }));
-  void unhook;
+  // Removed by afterAll, or by the harness's final hook if the run is cut short.
+  onFinal(() => run(['ip', 'netns', 'del', lanNs], { allowFail: true }));
   run(['ip', '-n', lab.cli, 'link', 'add', 'br-lan', 'type', 'veth', 'peer', 'name', 'lanhost', 'netns', lanNs]);
   run(['ip', '-n', lab.cli, 'link', 'set', 'br-lan', 'up']);
   run(['ip', 'netns', 'exec', lanNs, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.lanhost.accept_dad=0']);
