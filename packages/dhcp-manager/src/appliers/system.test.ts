@@ -5,7 +5,7 @@
  * else added. The namespace is deleted afterwards, whatever happened.
  */
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { LeaseChange, LeaseView, ModelView } from '../contract';
@@ -145,4 +145,25 @@ it('reconciles at start: removes what it added for a lease that ended, restores 
   await second.idle();
   second.close();
   first.close();
+});
+
+it('hands DNS to systemd-resolved per interface with resolvectl argument arrays, and reverts when the leases end', async () => {
+  // A stand-in for resolvectl that records each call's arguments, one line per call.
+  const fake = join(dir, 'resolvectl');
+  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/calls\n`, { mode: 0o755 });
+  const a = applier({ lans: [], dns: { mode: 'resolved', file: '', priority: [], resolvectlPath: fake } });
+  a.apply(v6set);
+  a.apply({ ...v4set, ifname: 'wan0peer', staticRoutes: '', routers: [] } as LeaseChange);
+  await a.idle();
+  a.apply({ version: 6, ifname: 'wan0', action: 'clear', prefix: { prefix: 'fd00:77:100::', length: 64 } });
+  await a.idle();
+  a.apply({ version: 4, ifname: 'wan0peer', action: 'clear', address: '192.0.2.10', prefixLength: 24 });
+  await a.idle();
+  expect(readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean)).toEqual([
+    'dns wan0 fd00:77::53', 'domain wan0 lab.test',
+    'dns wan0peer 192.0.2.53 192.0.2.54', 'domain wan0peer',
+    'revert wan0',
+    'revert wan0peer',
+  ]);
+  expect(results.every((r) => r.ok)).toBe(true);
 });

@@ -50,6 +50,7 @@ export class SystemApplier implements Applier {
   private lastPerIf = new Map<string, string>();
   private dnsNow: MergedDns = { servers: [], domains: [] };
   private readonly timers = new Set<NodeJS.Timeout>();
+  private dnsQueue: Promise<void> = Promise.resolve();
   private readonly lanCounter?: Counter<'ifname'>;
 
   constructor(private readonly opts: SystemOptions) {
@@ -248,7 +249,14 @@ export class SystemApplier implements Applier {
       .map((k) => ({ ifname: k.ifname, version: k.version, servers: k.dns.servers, domains: k.dns.domains }));
   }
 
-  private async updateDns(force: boolean): Promise<void> {
+  /** One DNS update at a time: interface chains run concurrently, the resolver state is shared. */
+  private updateDns(force: boolean): Promise<void> {
+    const run = this.dnsQueue.then(() => this.doUpdateDns(force));
+    this.dnsQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doUpdateDns(force: boolean): Promise<void> {
     const d = this.opts.dns;
     if (!d || d.mode === 'off') return;
     const entries = this.dnsEntries();
