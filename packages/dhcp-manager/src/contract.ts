@@ -82,6 +82,8 @@ export interface Applier {
   reconcile?(model: ModelView): void;
   /** Extra fields for `status` (what the applier manages, its last problems). */
   status?(): Record<string, unknown>;
+  /** At stop, after idle(): drop timers (state that must survive is in the applier's ledger). */
+  close?(): void;
 }
 
 /** What an applier may read of the restored model at start. */

@@ -159,6 +159,7 @@ export class Daemon {
     this.expiry?.stop();
     if (this.server) await stopHttp(this.server);
     await this.applier?.idle();
+    this.applier?.close?.();
     this.walSync?.close();
     await this.checkpointer?.close();
     this.engine?.close();
