@@ -76,6 +76,9 @@ it('writes the lease resolvers to --resolv-file and installs the option 121 rout
   await waitFor('nameservers in the resolver file', () => (resolv().includes('nameserver 192.168.77.53') ? true : undefined), 10000);
   expect(resolv().split('\n').filter((l) => l.startsWith('nameserver'))).toEqual(['nameserver 192.168.77.53', 'nameserver 192.168.77.54']);
   asserted(`resolver file ${resolvFile}: nameserver 192.168.77.53, 192.168.77.54 after bound`);
+  const tr181 = Object.entries(mgr.get('Device.DNS.Client.Server.')).filter(([k]) => k.endsWith('.DNSServer')).map(([, v]) => String(v));
+  expect(tr181).toEqual(['192.168.77.53', '192.168.77.54']);
+  asserted(`Device.DNS.Client.Server.{i}.DNSServer lists the same servers: ${tr181.join(', ')}`);
   // dnsmasq sends 10.99.0.0/16 and 0.0.0.0/0 via .1 as option 121: both with metric 77 and proto dhcp.
   expect(dhcpRoutes()).toBe(`default via 192.168.77.1 dev ${NET.clientIf} metric ${METRIC} \n10.99.0.0/16 via 192.168.77.1 dev ${NET.clientIf} metric ${METRIC} \n`);
   // RFC 3442: with option 121 present no default route is taken from the router option (metric 0).
