@@ -86,6 +86,20 @@ it('writes the lease resolvers to --resolv-file and installs the option 121 rout
   asserted(`routes: ${dhcpRoutes().trim().replace(/\n/g, '; ')}`);
 });
 
+it('after kill -9 with the lease still held, a restart puts back what the lease needs and someone removed', async () => {
+  signal(mgr.proc, 'SIGKILL');
+  await waitFor('the manager gone', () => (mgr.proc.child.exitCode !== null || mgr.proc.child.signalCode !== null ? true : undefined), 5000);
+  ipc('route', 'del', '10.99.0.0/16', 'via', '192.168.77.1', 'dev', NET.clientIf, 'proto', 'dhcp', 'metric', String(METRIC));
+  fs.writeFileSync(resolvFile, '# emptied by hand\n');
+  expect(dhcpRoutes()).not.toContain('10.99.0.0/16');
+  mgr = await startManager(lab, managerArgs());
+  await waitFor('the route restored by reconcile', () => (dhcpRoutes().includes('10.99.0.0/16') ? true : undefined), 10000);
+  await waitFor('the resolver file rewritten', () => (resolv().includes('nameserver 192.168.77.53') ? true : undefined), 10000);
+  expect(dhcpRoutes()).toBe(`default via 192.168.77.1 dev ${NET.clientIf} metric ${METRIC} \n10.99.0.0/16 via 192.168.77.1 dev ${NET.clientIf} metric ${METRIC} \n`);
+  expect(ipc('-4', 'addr', 'show', 'dev', NET.clientIf)).toContain(`inet ${leased}/24`);
+  asserted('restart after kill -9 (lease held): the removed 10.99.0.0/16 route and the resolver file are back, nothing doubled');
+});
+
 it('cleans the resolver file and the routes after release (SIGUSR2)', async () => {
   signal(udhcpc!, 'SIGUSR2');
   await waitFor('the leased address gone', () => (ipc('-4', 'addr', 'show', 'dev', NET.clientIf).includes(leased) ? undefined : true), 10000);
