@@ -22,6 +22,30 @@ describe('config', () => {
     expect(c.interfaces).toEqual([]);
   });
 
+  it('reads what --apply iproute2 touches: resolver file in the state dir by default, metrics, LAN subnet ids', () => {
+    expect(resolveConfig({ 'state-dir': '/st' }).system).toEqual({
+      resolvFile: '/st/resolv.conf', dnsMode: 'file', dnsPriority: [], routeMetrics: {}, lanInterfaces: [], lanDeprecateS: 30,
+    });
+    const file = join(dir, 'lan.json');
+    writeFileSync(file, JSON.stringify({ 'lan-interfaces': ['br-lan', 'br-guest=5'], 'route-metric': 'erouter0=10,*=100' }));
+    const c = resolveConfig({ 'dns-priority': 'erouter0,wan2', 'dns-mode': 'resolved', 'resolv-file': '/etc/resolv.conf' }, {}, file).system!;
+    expect(c.lanInterfaces).toEqual([{ ifname: 'br-lan', id: 0 }, { ifname: 'br-guest', id: 5 }]);
+    expect(c.routeMetrics).toEqual({ erouter0: 10, '*': 100 });
+    expect([c.dnsMode, c.dnsPriority, c.resolvFile]).toEqual(['resolved', ['erouter0', 'wan2'], '/etc/resolv.conf']);
+  });
+
+  it.each([
+    ['route-metric', 'erouter0', 'Invalid --route-metric "erouter0": expected IF=N or *=N with N from 0 to 4294967295'],
+    ['route-metric', 'erouter0=-1', 'Invalid --route-metric "erouter0=-1": expected IF=N or *=N with N from 0 to 4294967295'],
+    ['lan-interfaces', 'br-lan,br-lan', 'Invalid --lan-interfaces "br-lan": expected each interface and subnet id once'],
+    ['lan-interfaces', 'br-lan=1,br-guest', 'Invalid --lan-interfaces "br-guest": expected each interface and subnet id once'],
+    ['lan-interfaces', 'br-lan=70000', 'Invalid --lan-interfaces "br-lan=70000": expected IF or IF=ID with a subnet id from 0 to 65535'],
+    ['dns-mode', 'dnsmasq', 'Invalid --dns-mode "dnsmasq": expected one of file, resolved, off'],
+    ['lan-deprecate-s', '-1', 'Invalid --lan-deprecate-s "-1": expected an integer from 0 to 86400'],
+  ])('refuses --%s %s', (name, value, message) => {
+    expect(() => resolveConfig({ [name]: value })).toThrow(new ConfigError(message));
+  });
+
   it('takes the spool dir from $DHCPMGR_SPOOL_DIR unless a flag or the file names one', () => {
     expect(resolveConfig({}, { DHCPMGR_SPOOL_DIR: '/run/sp' }).spoolDir).toBe('/run/sp');
     expect(resolveConfig({ 'spool-dir': '/x' }, { DHCPMGR_SPOOL_DIR: '/run/sp' }).spoolDir).toBe('/x');

@@ -63,9 +63,13 @@ export interface LeaseEvent {
 
 /** What an applier is asked to make true on the system; it never changes the model. */
 export type LeaseChange =
-  | { version: 4; ifname: string; action: 'set'; address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number }
+  | { version: 4; ifname: string; action: 'set'; address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number;
+    /** The lease's resolvers, and its staticRoutes text (option 121/249 `dst/len gw ...` or option 33 `dst/gw ...`). */
+    dnsServers?: string[]; staticRoutes?: string }
   | { version: 4; ifname: string; action: 'clear'; address?: string; prefixLength?: number }
-  | { version: 6; ifname: string; action: 'set'; address?: { address: string; preferred: number; valid: number }; prefix?: { prefix: string; length: number; preferred: number; valid: number } }
+  | { version: 6; ifname: string; action: 'set'; address?: { address: string; preferred: number; valid: number }; prefix?: { prefix: string; length: number; preferred: number; valid: number };
+    /** Options 23 and 24 as the lease holds them after this message. */
+    dnsServers?: string[]; domains?: string[] }
   | { version: 6; ifname: string; action: 'clear'; address?: string; prefix?: { prefix: string; length: number } };
 
 export interface Applier {
@@ -74,6 +78,18 @@ export interface Applier {
   /** Resolves when every queued change finished (used at shutdown and in tests). */
   idle(): Promise<void>;
   readonly name: string;
+  /** At start, after the model is restored: make the system match it (appliers/reconcile.ts). */
+  reconcile?(model: ModelView): void;
+  /** Extra fields for `status` (what the applier manages, its last problems). */
+  status?(): Record<string, unknown>;
+  /** At stop, after idle(): drop timers (state that must survive is in the applier's ledger). */
+  close?(): void;
+}
+
+/** What an applier may read of the restored model at start. */
+export interface ModelView {
+  leases(): LeaseView[];
+  get(paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string };
 }
 
 export interface EventSink {

@@ -7,7 +7,6 @@
  * appliers, close the store.
  */
 import { mkdirSync } from 'fs';
-import { join } from 'path';
 import type { Server } from 'http';
 import type { Logger } from 'pino';
 import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
@@ -79,7 +78,7 @@ export class Daemon {
     mkdirSync(c.stateDir, { recursive: true });
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
     if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
-    this.applier = createApplier(c, (r) => this.applied(r));
+    this.applier = createApplier(c, (r) => this.applied(r), { logger: this.log.child({ component: 'applier' }), registry: this.metrics.registry });
     // Loaded here so that the CLI's client commands never load SQLite.
     const { DurableStore } = require('./store/durable') as typeof import('./store/durable');
     const durable = new DurableStore({
@@ -95,6 +94,8 @@ export class Daemon {
       { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier },
     );
     this.engine = engine;
+    // Before the spool replay and any socket: the system is brought in line with the restored model first.
+    this.applier.reconcile?.(engine);
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -159,6 +160,7 @@ export class Daemon {
     this.expiry?.stop();
     if (this.server) await (require('./http/server') as typeof import('./http/server')).stopHttp(this.server);
     await this.applier?.idle();
+    this.applier?.close?.();
     await this.durable?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
@@ -172,6 +174,7 @@ export class Daemon {
       startedAt: new Date(this.startedAt).toISOString(),
       endpoints: describeEndpoints(this.config),
       apply: this.applier?.name ?? this.config.apply,
+      applier: this.applier?.status?.(),
       queueDepth: this.queue?.depth ?? 0,
       counters: { ...this.counts },
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
