@@ -13,6 +13,7 @@
  *                                       loads dhcp-manager.main.js
  *   usr/lib/dhcpmgr/dhcp-manager.main.js   the manager (CLI + daemon) bundled by esbuild with
  *                                       every JavaScript dependency
+ *   usr/lib/dhcpmgr/{style.css,app.js}  the status page's static files
  *   usr/lib/dhcpmgr/dhcpmgr-*-plugin.*  the plugins as their bundle script makes them (loader,
  *                                       main file, V8 code cache, pino side chunk)
  *   usr/lib/dhcpmgr/node_modules/PKG/   each native addon package: package.json, index.js (its
@@ -208,6 +209,10 @@ async function bundleManager(stage) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f.slice(f.lastIndexOf('node_modules/')));
     if (m) bundled.add(m[1]);
   }
+  // The status page's CSS and browser script: http/page/render.ts reads them from the directory
+  // of the code that renders the page, which in the bundle is this one.
+  const page = path.join(MANAGER_DIR, 'dist', 'http', 'page');
+  for (const f of ['style.css', 'app.js']) fs.copyFileSync(path.join(page, f), path.join(lib, f));
   const launcher = path.join(lib, 'dhcp-manager.js');
   if (!fs.readFileSync(launcher, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error('manager launcher: no shebang line');
   fs.chmodSync(launcher, 0o755);

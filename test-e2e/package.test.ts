@@ -61,7 +61,7 @@ describe('the package contents', () => {
     const files = debList();
     const names = [...files.keys()];
     for (const f of [
-      'usr/lib/dhcpmgr/dhcp-manager.js', 'usr/lib/dhcpmgr/dhcp-manager.main.js',
+      'usr/lib/dhcpmgr/dhcp-manager.js', 'usr/lib/dhcpmgr/dhcp-manager.main.js', 'usr/lib/dhcpmgr/style.css', 'usr/lib/dhcpmgr/app.js',
       'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.js', 'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.main.js', 'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.main.cache',
       'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.cache',
       'usr/lib/dhcpmgr/node_modules/nanomsg/build/Release/node_nanomsg.node',
