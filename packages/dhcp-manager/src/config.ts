@@ -35,6 +35,12 @@ export const DEFAULTS = {
   'replay-window': 300,
   'ipc-mode': '',
   'ipc-group': '',
+  'api-token-file': '',
+  'accept-unconfigured': false,
+  'max-interfaces': 64,
+  'udhcpc-plugin': '',
+  'dibbler-plugin': '',
+  'stop-clients-on-exit': false,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -74,6 +80,12 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'replay-window': { type: 'number', describe: 'Seconds an authenticated acked message stays acceptable after the plugin stamped it (measured on the monotonic clock for senders of this boot). Each accepted message is remembered this long so that a replay is refused.' },
   'ipc-mode': { type: 'string', describe: 'File mode (octal, e.g. 0660) applied to the socket files of ipc:// endpoints after they are bound, so that only the DHCP clients\' user or group can connect. Empty: leave the mode the umask gave.' },
   'ipc-group': { type: 'string', describe: 'Group name or numeric gid given to the socket files of ipc:// endpoints after they are bound (use with --ipc-mode 0660). Empty: unchanged.' },
+  'api-token-file': { type: 'string', describe: 'File holding the bearer token that HTTP writes (PATCH /api/v1/tr181, `dhcp-manager set`) must carry; same ownership and mode rules as --key-file (at least 16 bytes; surrounding whitespace is ignored). Empty: writes are refused.' },
+  'accept-unconfigured': { type: 'boolean', describe: 'Take leases for interfaces that have no enabled client in the client table (clients started by something else), as long as --max-interfaces is not reached. Off: such a lease is rejected (UNCONFIGURED_INTERFACE) unless its interface is in --interfaces.' },
+  'max-interfaces': { type: 'number', describe: 'With --accept-unconfigured: most interface instances the model holds (1-4096); a lease for one more interface is rejected (TOO_MANY_INTERFACES), so no local sender can grow the model without bound.' },
+  'udhcpc-plugin': { type: 'string', describe: 'Script the managed udhcpc runs on each event. Empty: the built dhcpmgr-udhcpc-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-udhcpc-plugin.' },
+  'dibbler-plugin': { type: 'string', describe: 'Script the managed dibbler-client runs on each event. Empty: the built dhcpmgr-dibbler-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-dibbler-plugin.' },
+  'stop-clients-on-exit': { type: 'boolean', describe: 'Release and stop the managed DHCP clients when the manager stops. Off: they keep running (a manager restart or upgrade does not drop the WAN) and the next start re-adopts them from their pid files.' },
 };
 
 export type Endpoint = string | null;
@@ -106,6 +118,15 @@ export interface Config {
   /** Applied to ipc:// socket files after bind (monitor/ipcperm.ts). */
   ipcMode?: number;
   ipcGroup?: string;
+  /** The client table from the config file's `clients` section (clients/table.ts). */
+  clients: import('./clients/table').ClientTable;
+  /** Bearer token for HTTP writes, from --api-token-file. */
+  apiToken?: Buffer;
+  acceptUnconfigured: boolean;
+  maxInterfaces: number;
+  udhcpcPlugin: string;
+  dibblerPlugin: string;
+  stopClientsOnExit: boolean;
 }
 
 export class ConfigError extends Error {
@@ -169,7 +190,7 @@ function ifnames(v: unknown): string[] {
 }
 
 /** Read the `--config` JSON file: an object whose keys are option names. */
-export function readConfigFile(file: string): Partial<Record<OptionName, unknown>> {
+export function readConfigFile(file: string): Partial<Record<OptionName, unknown>> & { clients?: unknown } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -184,9 +205,9 @@ export function readConfigFile(file: string): Partial<Record<OptionName, unknown
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: expected a JSON object of option names`);
   for (const key of Object.keys(data)) {
-    if (!(key in DEFAULTS)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: unknown option "${key}"; expected one of ${Object.keys(DEFAULTS).join(', ')}`);
+    if (!(key in DEFAULTS) && key !== 'clients') throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: unknown option "${key}"; expected one of ${Object.keys(DEFAULTS).join(', ')}`);
   }
-  return data as Partial<Record<OptionName, unknown>>;
+  return data as Partial<Record<OptionName, unknown>> & { clients?: unknown };
 }
 
 /**
@@ -195,7 +216,7 @@ export function readConfigFile(file: string): Partial<Record<OptionName, unknown
  * Throws ConfigError.
  */
 export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: NodeJS.ProcessEnv = {}, file?: string): Config {
-  const fromFile = file ? readConfigFile(file) : {};
+  const fromFile: ReturnType<typeof readConfigFile> = file ? readConfigFile(file) : {};
   const pick = (name: OptionName): unknown => {
     if (flags[name] !== undefined) return flags[name];
     if (fromFile[name] !== undefined) return fromFile[name];
@@ -234,6 +255,45 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     ...authAndIpc(pick),
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
+    ...clientOptions(pick, fromFile.clients),
+  };
+}
+
+function clientOptions(pick: (name: OptionName) => unknown, clients: unknown): Pick<Config, 'clients' | 'apiToken' | 'acceptUnconfigured' | 'maxInterfaces' | 'udhcpcPlugin' | 'dibblerPlugin' | 'stopClientsOnExit'> {
+  const { parseClients } = require('./clients/table') as typeof import('./clients/table');
+  let table;
+  try {
+    table = parseClients(clients);
+  } catch (err) {
+    throw new ConfigError(`Invalid --config: ${(err as Error).message}`);
+  }
+  const tokenFile = pick('api-token-file');
+  if (typeof tokenFile !== 'string' || tokenFile.includes('\0')) bad('api-token-file', tokenFile, 'a file path or empty');
+  let apiToken: Buffer | undefined;
+  if (tokenFile) {
+    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    try {
+      apiToken = Buffer.from(loadKeyFile(tokenFile).toString('utf8').trim());
+    } catch (err) {
+      throw new ConfigError((err as Error).message.replace('--key-file', '--api-token-file'));
+    }
+    if (apiToken.length < 16) bad('api-token-file', tokenFile, 'a token of at least 16 characters besides whitespace');
+  }
+  const plugin = (name: 'udhcpc-plugin' | 'dibbler-plugin', kind: 'udhcpc' | 'dibbler'): string => {
+    const v = pick(name);
+    if (typeof v !== 'string' || v.includes('\0')) bad(name, v, 'a file path or empty');
+    if (v) return v;
+    const { defaultPlugin } = require('./clients/plugins') as typeof import('./clients/plugins');
+    return defaultPlugin(kind);
+  };
+  return {
+    clients: table,
+    ...(apiToken ? { apiToken } : {}),
+    acceptUnconfigured: bool('accept-unconfigured', pick('accept-unconfigured')),
+    maxInterfaces: int('max-interfaces', pick('max-interfaces'), 1, 4096),
+    udhcpcPlugin: plugin('udhcpc-plugin', 'udhcpc'),
+    dibblerPlugin: plugin('dibbler-plugin', 'dibbler'),
+    stopClientsOnExit: bool('stop-clients-on-exit', pick('stop-clients-on-exit')),
   };
 }
 

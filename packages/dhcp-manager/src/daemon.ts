@@ -26,6 +26,7 @@ import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
 import { WalSync } from './monitor/walsync';
 import { Checkpointer } from './monitor/checkpointer';
+import type { ClientEngine, ClientManager } from './clients/manager';
 
 /** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
 export const DB_FILE = 'dhcpmgr.sqlite';
@@ -71,6 +72,7 @@ export class Daemon {
   private auth: SenderAuth | undefined;
   private walSync: WalSync | undefined;
   private checkpointer: Checkpointer | undefined;
+  private clients: ClientManager | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -88,10 +90,12 @@ export class Daemon {
     const walSync = c.durability === 'full' ? new WalSync(join(c.stateDir, WAL_FILE), c.stateDir, (s) => this.metrics.walFsyncSeconds.observe(s)) : undefined;
     this.walSync = walSync;
     const engine = factory(
-      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface },
+      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface,
+        ...(c.acceptUnconfigured ? { maxInterfaces: c.maxInterfaces } : {}) },
       { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
     );
     this.engine = engine;
+    this.clients = this.openClients(engine);
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -135,6 +139,8 @@ export class Daemon {
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
     if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
     this.spool.watch(this.queue, c.spoolScanMs);
+    // Clients start once their leases can be received.
+    this.clients?.start();
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
 
@@ -146,6 +152,8 @@ export class Daemon {
 
   private async doStop(reason: string): Promise<void> {
     this.log.info({ component: 'daemon', reason }, 'stopping');
+    // Before the receivers close: with --stop-clients-on-exit their release still reaches us.
+    await this.clients?.stop(this.config.stopClientsOnExit).catch((err: unknown) => this.note('clients', err));
     this.spool?.stop();
     for (const r of this.receivers.splice(0)) r.close();
     this.queue?.drainAll();
@@ -186,7 +194,20 @@ export class Daemon {
       walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
       checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
       lastErrors: [...this.lastErrors],
+      acceptUnconfigured: this.config.acceptUnconfigured,
     };
+  }
+
+  /** The client table, when the engine supports it (test engines may not). */
+  private openClients(engine: EngineLike): ClientManager | undefined {
+    if (!('attachClients' in engine)) return undefined;
+    const { ClientManager } = require('./clients/manager') as typeof import('./clients/manager');
+    const { ClientStore } = require('./clients/persist') as typeof import('./clients/persist');
+    const c = this.config;
+    return new ClientManager(c.clients, {
+      stateDir: c.stateDir, spoolDir: c.spoolDir, listen: c.listen, ackListen: c.ackListen, keyFile: c.auth?.keyFile,
+      udhcpcPlugin: c.udhcpcPlugin, dibblerPlugin: c.dibblerPlugin, acceptUnconfigured: c.acceptUnconfigured, apiToken: c.apiToken,
+    }, engine as unknown as ClientEngine, new ClientStore(c.stateDir), this.log);
   }
 
   private api() {
@@ -196,6 +217,7 @@ export class Daemon {
       leases: () => engine.leases(),
       history: (ifname?: string, limit?: number) => engine.history(ifname, limit),
       status: () => this.status(),
+      ...(this.clients ? { write: this.clients.write } : {}),
       metrics: async () => {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };

@@ -23,7 +23,7 @@ import { removeV6 } from './handlers/dhcpv6';
 import type { HandlerOutput } from './handlers/types';
 import { ManagerMetrics } from './metrics';
 import { ExpiryQueue } from './model/expiry';
-import { getParams, TreeSource } from './model/tree';
+import { ClientTreeView, getParams, TreeSource } from './model/tree';
 import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
 import { route } from './router';
 import { Store, StoredOrder } from './store/store';
@@ -44,6 +44,9 @@ export class Engine {
   private nextInstance = 1;
   private readonly allow: ReadonlySet<string> | undefined;
   private readonly vctx: ValidateContext;
+  /** --max-interfaces with --accept-unconfigured: instances beyond it are refused (TOO_MANY_INTERFACES). */
+  private readonly maxInterfaces: number | undefined;
+  private clientView: ClientTreeView | undefined;
   private readonly clock: () => number;
   private readonly log: Logger;
   private readonly expiry: ExpiryQueue;
@@ -64,6 +67,7 @@ export class Engine {
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
+    this.maxInterfaces = opts.maxInterfaces;
     this.handler4 = deps.metrics.handlerSeconds.labels('4');
     this.handler6 = deps.metrics.handlerSeconds.labels('6');
     this.expiry = new ExpiryQueue((ifname, v) => this.records.get(recordKey(ifname, v)), () => this.records.entries());
@@ -71,6 +75,7 @@ export class Engine {
       interfaces: () => this.byInstance,
       record: (ifname, v) => this.records.get(recordKey(ifname, v)),
       listed: (ifname) => this.allow?.has(ifname) ?? false,
+      client: (version, ifname) => this.clientView?.client(version, ifname),
     };
   }
 
@@ -154,6 +159,10 @@ export class Engine {
           continue;
         }
         let instance = this.instances.get(msg.ifname) ?? newInstances.get(msg.ifname);
+        if (instance === undefined && this.maxInterfaces !== undefined && this.byInstance.length + newInstances.size >= this.maxInterfaces) {
+          results[i] = this.reject(channel, 'TOO_MANY_INTERFACES', `${msg.ifname} would be interface number ${this.byInstance.length + newInstances.size + 1}; --max-interfaces is ${this.maxInterfaces}`, msg.ifname);
+          continue;
+        }
         if (instance === undefined) { instance = nextInstance++; newInstances.set(msg.ifname, instance); }
         const at = this.eventTime(item!, item!.order ? order as EnvelopeMeta : undefined);
         const routed = route(msg, staged.get(key) ?? this.records.get(key), at, v.truncated);
@@ -267,6 +276,75 @@ export class Engine {
   private updateGauges(): void {
     this.deps.metrics.activeLeases.set({ version: '4' }, this.active.v4);
     this.deps.metrics.activeLeases.set({ version: '6' }, this.active.v6);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The client table (clients/manager.ts) hooks in here
+
+  /**
+   * Attach the client table: its objects appear in the tree, and (unless `acceptUnconfigured`)
+   * only interfaces with a client pass validation (UNCONFIGURED_INTERFACE).
+   */
+  attachClients(view: ClientTreeView, configured: ((ifname: string, version: 4 | 6) => boolean) | undefined): void {
+    this.clientView = view;
+    this.vctx.configured = configured;
+  }
+
+  instanceOf(ifname: string): number | undefined {
+    return this.instances.get(ifname);
+  }
+
+  /** Give `ifname` an instance number (`wanted` when free, else the next free one), committed at once. */
+  reserveInterface(ifname: string, wanted: number): number {
+    const have = this.instances.get(ifname);
+    if (have !== undefined) return have;
+    // nextInstance is above every number in use, so it is free.
+    const instance = this.byInstance.some((x) => x.instance === wanted) ? this.nextInstance : wanted;
+    this.store.transaction(() => this.store.putInterface(ifname, instance));
+    this.addInstance(ifname, instance);
+    return instance;
+  }
+
+  /** A client lifecycle event (CLIENT_STARTED/STOPPED/FAILED): history, then the event sink. */
+  clientEvent(version: 4 | 6, ifname: string, type: 'CLIENT_STARTED' | 'CLIENT_STOPPED' | 'CLIENT_FAILED', detail: Record<string, unknown>, cause: string): LeaseEvent {
+    const event = buildEvent(version, this.instances.get(ifname) ?? 0, ifname, type, detail, cause, this.clock());
+    try {
+      if (!this.store.readOnly) this.store.transaction(() => this.store.addHistory(event));
+    } catch (err) {
+      this.markStoreFailure(err as Error, 'client event');
+    }
+    this.emit(event, undefined);
+    return event;
+  }
+
+  /**
+   * End what the model holds for a client that was stopped (Enable=false): LEASE_DEL with
+   * `cause`, and the applier removes what it added. Nothing when there is no lease.
+   */
+  endLease(ifname: string, version: 4 | 6, cause: string): LeaseEvent | undefined {
+    const key = recordKey(ifname, version);
+    const prev = this.records.get(key);
+    if (!prev || !isActive(prev)) return undefined;
+    const now = this.clock();
+    const out = version === 4
+      ? clearV4(ifname, prev as V4Record, cause, now)
+      : removeV6(ifname, prev as V6Record, { na: true, pd: true }, cause, now);
+    const event = buildEvent(version, this.instances.get(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, now);
+    try {
+      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      this.store.transaction(() => {
+        this.store.putLease(ifname, version, out.record, this.orders.get(key) ?? null);
+        this.store.addHistory(event);
+      });
+    } catch (err) {
+      this.markStoreFailure(err as Error, 'client stop');
+      return undefined;
+    }
+    this.setRecord(key, out.record);
+    this.expiry.track(ifname, out.record);
+    this.updateGauges();
+    this.emit(event, out.change);
+    return event;
   }
 
   // -------------------------------------------------------------------------------------------

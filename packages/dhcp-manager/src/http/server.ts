@@ -1,6 +1,7 @@
 /**
- * The read-only HTTP API (node:http, no framework). Loopback by default; every route is a GET
- * that reads the engine; there is nothing here that changes state.
+ * The HTTP API (node:http, no framework). Loopback by default; every GET reads the engine. The
+ * one write, PATCH /api/v1/tr181 with a JSON object of path -> value, needs
+ * `Authorization: Bearer <token>` (--api-token-file) and goes to `write.set` (all or nothing).
  *   /api/v1/tr181?path=P[&path=P2]  /api/v1/leases  /api/v1/history?if=NAME&limit=N
  *   /api/v1/status  /metrics  /healthz
  */
@@ -12,6 +13,50 @@ export interface ApiSource {
   history(ifname?: string, limit?: number): unknown[];
   status(): unknown;
   metrics(): Promise<{ contentType: string; body: string }>;
+  write?: {
+    authorize(token: string | undefined): 'ok' | 'missing' | 'bad' | 'disabled';
+    set(values: Record<string, unknown>): Promise<{ ok: true; applied: string[] } | { ok: false; errors: Array<{ path: string; error: string }> }>;
+  };
+}
+
+/** Largest PATCH body read (a write has at most a few hundred parameters). */
+export const MAX_WRITE_BODY = 64 * 1024;
+
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) { resolve(undefined); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function patchTr181(api: ApiSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const auth = req.headers.authorization;
+  const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  const verdict = api.write ? api.write.authorize(m ? m[1] : undefined) : 'disabled';
+  if (verdict === 'disabled') return send(res, 403, { error: 'writes are disabled: start the daemon with --api-token-file FILE' });
+  if (verdict === 'missing') {
+    res.setHeader('www-authenticate', 'Bearer');
+    return send(res, 401, { error: 'a write needs Authorization: Bearer <token> (the token in the daemon\'s --api-token-file)' });
+  }
+  if (verdict === 'bad') return send(res, 403, { error: 'bad bearer token' });
+  const text = await readBody(req, MAX_WRITE_BODY);
+  if (text === undefined) return send(res, 413, { error: `body larger than ${MAX_WRITE_BODY} bytes` });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return send(res, 400, { error: `body is not JSON: ${(err as Error).message}` });
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return send(res, 400, { error: 'body must be a JSON object of TR-181 path -> value' });
+  const r = await api.write!.set(body as Record<string, unknown>);
+  return r.ok ? send(res, 200, { applied: r.applied }) : send(res, 400, { errors: r.errors });
 }
 
 function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
@@ -24,8 +69,9 @@ async function route(api: ApiSource, req: IncomingMessage, res: ServerResponse):
   const url = new URL(req.url ?? '/', 'http://localhost');
   const known = ['/api/v1/tr181', '/api/v1/leases', '/api/v1/history', '/api/v1/status', '/metrics', '/healthz'];
   if (!known.includes(url.pathname)) return send(res, 404, { error: `no such resource: ${url.pathname}` });
+  if (req.method === 'PATCH' && url.pathname === '/api/v1/tr181') return patchTr181(api, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
+    res.setHeader('allow', url.pathname === '/api/v1/tr181' ? 'GET, HEAD, PATCH' : 'GET, HEAD');
     return send(res, 405, { error: `${req.method} is not allowed; this API is read-only` });
   }
   switch (url.pathname) {
