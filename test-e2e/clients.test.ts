@@ -106,7 +106,7 @@ it('Enable=true starts udhcpc (CLIENT_STARTED) and binds a lease into the model 
   expect(p[`${C1}Status`]).toBe('Enabled');
   expect(p[`${C1}DHCPStatus`]).toBe('Bound');
   await waitFor(`${leased}/24 on ${NET.clientIf}`, () => addrsOn(lab, NET.clientIf).find((a) => a.local === leased && a.prefixlen === 24), 5000);
-  expect(typed('CLIENT_STARTED').length).toBeGreaterThanOrEqual(1);
+  await waitFor('CLIENT_STARTED from watch', () => (typed('CLIENT_STARTED').length >= 1 ? true : undefined), 3000);
   expect(String(eventOf(typed('CLIENT_STARTED')[0]!).tr181Event)).toBe('Device.DHCPv4.Client.1.Events');
   expect(udhcpcs()).toHaveLength(1);
   asserted(`Enable=true -> CLIENT_STARTED, bound ${leased}, address on ${NET.clientIf}, one udhcpc`);
@@ -159,6 +159,22 @@ it('after kill -9 of the manager and a new start: exactly one udhcpc (re-adopted
   asserted(`manager kill -9 + restart: udhcpc ${before} re-adopted (one process), lease ${leased} still in the model`);
 });
 
+it('a clean stop without --stop-clients-on-exit leaves udhcpc running, and the next start adopts it', async () => {
+  const [before] = udhcpcs();
+  // The running manager has --stop-clients-on-exit: replace it (kill -9) by one without.
+  process.kill(mgr.proc.pid, 'SIGKILL');
+  await mgr.proc.exited;
+  mgr = await startManager(lab, args.filter((a) => a !== '--stop-clients-on-exit'));
+  await mgr.stop();
+  expect(udhcpcs()).toEqual([before]);
+  mgr = await startManager(lab, args);
+  await sleep(1500);
+  expect(udhcpcs()).toEqual([before]);
+  const s = mgr.status() as { clients?: Array<{ client: string; status: string; pid: number }> };
+  expect(s.clients).toEqual([expect.objectContaining({ client: 'dhcpv4.1', status: 'Enabled', pid: before })]);
+  asserted(`SIGTERM stop (default) left udhcpc ${before} running; restarted manager adopted it (status --json clients)`);
+});
+
 it('Enable=false releases (dnsmasq lease file), removes the address, publishes CLIENT_STOPPED and LEASE_DEL', async () => {
   watch = startWatch(lab);
   await sleep(500);
@@ -173,4 +189,19 @@ it('Enable=false releases (dnsmasq lease file), removes the address, publishes C
   expect(p[`${C1}Status`]).toBe('Disabled');
   expect(udhcpcs()).toEqual([]);
   asserted(`Enable=false -> CLIENT_STOPPED + LEASE_DEL, ${leased} gone from dnsmasq's lease file and ${NET.clientIf}, no udhcpc`);
+});
+
+it('--stop-clients-on-exit releases and stops the client when the manager stops', async () => {
+  expect(set(`${C1}Enable=true`).status).toBe(0);
+  const ip = await waitFor('a bound lease again', () => {
+    const x = String(v4()[`${C1}IPAddress`] ?? '');
+    return /^192\.168\.77\.\d+$/.test(x) ? x : undefined;
+  }, 15000);
+  const leaseFile = path.join(lab.dir, 'dnsmasq', 'leases');
+  await waitFor('the lease in dnsmasq\'s lease file', () => (fs.readFileSync(leaseFile, 'utf8').includes(ip) ? true : undefined), 5000);
+  expect(udhcpcs()).toHaveLength(1);
+  await mgr.stop();
+  expect(udhcpcs()).toEqual([]);
+  await waitFor('the release in dnsmasq\'s lease file', () => (fs.readFileSync(leaseFile, 'utf8').includes(ip) ? undefined : true), 5000);
+  asserted(`manager SIGTERM with --stop-clients-on-exit: udhcpc gone, ${ip} released in dnsmasq's lease file`);
 });

@@ -195,6 +195,7 @@ export class Daemon {
       checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
       lastErrors: [...this.lastErrors],
       acceptUnconfigured: this.config.acceptUnconfigured,
+      clients: this.clients?.summary(),
     };
   }
 

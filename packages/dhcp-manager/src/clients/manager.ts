@@ -30,6 +30,7 @@ export interface ClientEngine {
   reserveInterface(ifname: string, wanted: number): number;
   clientEvent(version: 4 | 6, ifname: string, type: ClientEventType, detail: Record<string, unknown>, cause: string): unknown;
   endLease(ifname: string, version: 4 | 6, cause: string): unknown;
+  get(paths: string[]): { ok: boolean };
 }
 
 export interface ClientOptions {
@@ -89,7 +90,15 @@ export class ClientManager implements ClientTreeView {
     };
     this.udhcpc = udhcpcCommand(path);
     // The instance number an interface already has in the store wins over the file's position.
-    const renumber = <C extends ClientConfig>(c: C): C => ({ ...c, instance: engine.reserveInterface(c.interface, c.instance) });
+    const renumber = <C extends ClientConfig>(c: C): C => {
+      try {
+        return { ...c, instance: engine.reserveInterface(c.interface, c.instance) };
+      } catch (err) {
+        // A read-only store: the model cannot number the interface now; keep the file's number.
+        log.error({ component: 'clients', ifname: c.interface, err }, 'cannot store the interface instance number');
+        return c;
+      }
+    };
     const numbered: ClientTable = { dhcpv4: seed.dhcpv4.map(renumber), dhcpv6: seed.dhcpv6.map(renumber) };
     this.table = store.load(numbered);
     engine.attachClients(this, opts.acceptUnconfigured ? undefined : (ifname, version) => this.configured(ifname, version));
@@ -153,6 +162,14 @@ export class ClientManager implements ClientTreeView {
     try { accessSync(file, constants.X_OK); } catch { throw new Error(`plugin ${file} is missing or not executable (see --udhcpc-plugin / --dibbler-plugin)`); }
   }
 
+  /** For `dhcp-manager status`. */
+  summary(): Array<{ client: string; interface: string; enable: boolean; status: string; pid: number; detail: string }> {
+    return allClients(this.table).map((c) => {
+      const r = this.runners.get(clientKey(c));
+      return { client: clientKey(c), interface: c.interface, enable: c.enable, status: this.client(c.version, c.interface)!.status, pid: r?.processId ?? 0, detail: r?.problem ?? '' };
+    });
+  }
+
   /** Leases are taken for an interface whose client of this version is enabled or still running. */
   configured(ifname: string, version: 4 | 6): boolean {
     const c = (version === 4 ? this.table.dhcpv4 : this.table.dhcpv6).find((x) => x.interface === ifname);
@@ -197,7 +214,7 @@ export class ClientManager implements ClientTreeView {
   }
 
   private async set(values: Record<string, unknown>): Promise<WriteResult> {
-    const plan = planWrite(this.table, values);
+    const plan = planWrite(this.table, values, (path) => this.engine.get([path]).ok);
     if (!plan.ok) {
       this.log.warn({ component: 'clients', errors: plan.errors }, 'write refused');
       return plan;

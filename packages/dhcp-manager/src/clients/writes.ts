@@ -24,7 +24,7 @@ const PATH = /^Device\.DHCPv([46])\.Client\.(\d{1,5})\.(?:(ReqOption|SentOption)
 
 interface Target { client: ClientConfig; param: { name: string; type: ClientParam<ClientConfig>['type']; check?: (v: never) => string | undefined; action?: boolean }; put: (v: never) => void }
 
-function resolve(table: ClientTable, path: string): Target | string {
+function resolve(table: ClientTable, path: string, exists: (path: string) => boolean): Target | string {
   const m = PATH.exec(path);
   if (!m) return path.startsWith('Device.') ? 'unknown parameter (only Device.DHCPv4.Client.{i}. and Device.DHCPv6.Client.{i}. parameters are writable)' : 'unknown path';
   const version = Number(m[1]) as 4 | 6;
@@ -43,19 +43,16 @@ function resolve(table: ClientTable, path: string): Target | string {
   }
   const params = (version === 4 ? V4_PARAMS : V6_PARAMS) as ReadonlyArray<ClientParam<ClientConfig>>;
   const p = params.find((x) => x.name === name);
-  if (!p) return READ_ONLY.has(name!) ? 'parameter is read-only' : 'unknown parameter';
+  if (!p) return exists(path) ? 'parameter is read-only' : 'unknown parameter';
   if (!p.set) return 'parameter is read-only';
   return { client, param: p, put: (v) => p.set!(client, v) };
 }
 
-/** Rendered client parameters that a write may not change (the rest are simply unknown). */
-const READ_ONLY = new Set([
-  'Status', 'Interface', 'DHCPStatus', 'IPAddress', 'SubnetMask', 'IPRouters', 'DNSServers', 'DHCPServer', 'LeaseTimeRemaining',
-  'ReqOptionNumberOfEntries', 'SentOptionNumberOfEntries', 'X_DHCPMGR_IfName', 'X_DHCPMGR_LastEvent', 'X_DHCPMGR_Pid',
-]);
-
-/** Plan a write of `values` (path -> value); never throws on bad input. */
-export function planWrite(current: ClientTable, values: unknown): WritePlan {
+/**
+ * Plan a write of `values` (path -> value); never throws on bad input. `exists` tells a
+ * read-only parameter (one the tree renders) from an unknown one, for the error message.
+ */
+export function planWrite(current: ClientTable, values: unknown, exists: (path: string) => boolean = () => false): WritePlan {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) return { ok: false, errors: [{ path: '', error: 'expected a JSON object of TR-181 path -> value' }] };
   const entries = Object.entries(values as Record<string, unknown>);
   if (entries.length === 0) return { ok: false, errors: [{ path: '', error: 'no parameter given' }] };
@@ -65,7 +62,7 @@ export function planWrite(current: ClientTable, values: unknown): WritePlan {
   const changed = new Set<string>();
   const renew = new Set<string>();
   for (const [path, raw] of entries) {
-    const t = resolve(table, path);
+    const t = resolve(table, path, exists);
     if (typeof t === 'string') { errors.push({ path, error: t }); continue; }
     const typed = coerce(t.param.type, raw);
     if (!typed.ok) { errors.push({ path, error: `wrong type: ${typed.error}` }); continue; }
