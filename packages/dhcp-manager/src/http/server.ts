@@ -26,12 +26,13 @@ function readBody(req: IncomingMessage, max: number): Promise<string | undefined
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Past `max` the rest is read and dropped (the sender already proved its token), so the 413
+    // reaches it instead of a reset connection.
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > max) { resolve(undefined); req.destroy(); return; }
-      chunks.push(c);
+      if (size <= max) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
