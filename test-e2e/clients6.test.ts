@@ -49,7 +49,7 @@ beforeAll(async () => {
   netns = netnsInode(lab.cli);
   startDibblerServer(lab);
   const config = path.join(lab.dir, 'manager.json');
-  fs.writeFileSync(config, JSON.stringify({ clients: { dhcpv6: [{ interface: NET.clientIf, enable: false, requestAddresses: true, requestPrefixes: true }] } }));
+  fs.writeFileSync(config, JSON.stringify({ clients: { dhcpv6: [{ interface: NET.clientIf, enable: false, requestAddresses: true, requestPrefixes: true, rapidCommit: true, suggestedT1: 100, suggestedT2: 200, prefixLengthHint: 64, requestedOptions: '23,24,31' }] } }));
   tokenFile = path.join(lab.dir, 'api-token');
   fs.writeFileSync(tokenFile, 'e2e-token-0123456789abcdef\n', { mode: 0o600 });
   args = ['--config', config, '--api-token-file', tokenFile, '--stop-clients-on-exit'];
@@ -84,8 +84,10 @@ it('keeps dibbler-client\'s /etc writes in its own mount namespace (the generate
     return t.includes('fd00:77::53') ? t : undefined;
   }, 5000);
   expect(resolv).toContain('fd00:77::53');
-  expect(fs.readFileSync(path.join(upper, 'dibbler', 'client.conf'), 'utf8')).toMatch(new RegExp(`iface "${NET.clientIf}" \\{\\n  ia\\n  pd\\n`));
-  asserted('dibbler-client wrote its resolv.conf into the overlay of its private mount namespace; client.conf is the generated one');
+  const conf = fs.readFileSync(path.join(upper, 'dibbler', 'client.conf'), 'utf8');
+  expect(conf).toContain(`iface "${NET.clientIf}" {\n  ia {\n    t1 100\n    t2 200\n  }\n  pd {\n    t1 100\n    t2 200\n    prefix ::/64\n  }\n  rapid-commit yes\n`);
+  expect(conf).toContain('  option dns-server\n  option domain\n  option ntp-server\n}');
+  asserted('dibbler-client wrote its resolv.conf into the overlay of its private mount namespace; its client.conf is the one generated from the table (ia/pd with t1/t2, prefix hint, rapid-commit, options 23,24,31) and dibbler took it');
 });
 
 it('restarts a dibbler-client killed with SIGKILL (CLIENT_FAILED) and gets the lease back', async () => {
@@ -124,6 +126,17 @@ it('after kill -9 of the manager and a new start: exactly one dibbler-client and
   expect(dibblers()).toHaveLength(1);
   expect(model().a).toEqual(a);
   asserted(`manager kill -9 + restart: one dibbler-client (${before} before, ${dibblers()} now), IA_NA ${a} still in the model`);
+});
+
+it('a configuration write (SuggestedT1) restarts dibbler-client with the regenerated client.conf', async () => {
+  const [old] = dibblers();
+  expect(set(`${C1}SuggestedT1=150`).status).toBe(0);
+  const fresh = await waitFor('a new dibbler-client', () => { const p = dibblers(); return p.length === 1 && p[0] !== old ? p[0] : undefined; }, 10000);
+  const conf = fs.readFileSync(path.join(mgr.stateDir, 'clients', 'dhcpv6.1', 'etc', 'dibbler', 'client.conf'), 'utf8');
+  expect(conf).toContain('  ia {\n    t1 150\n    t2 200\n  }');
+  expect(model().c[`${C1}SuggestedT1`]).toBe(150);
+  await waitFor('the lease back', () => (model().a.length === 1 ? true : undefined), 15000);
+  asserted(`SuggestedT1=150 -> dibbler-client ${old} replaced by ${fresh} with t1 150 in its client.conf`);
 });
 
 it('Enable=false stops dibbler-client (it sends RELEASE): CLIENT_STOPPED, LEASE_DEL, address gone', async () => {
