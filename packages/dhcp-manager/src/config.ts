@@ -223,7 +223,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     if (name === 'spool-dir' && env.DHCPMGR_SPOOL_DIR) return env.DHCPMGR_SPOOL_DIR;
     return DEFAULTS[name];
   };
-  return {
+  const config: Config = {
     listen: endpoint('listen', pick('listen')),
     ackListen: endpoint('ack-listen', pick('ack-listen')),
     ackWorkers: int('ack-workers', pick('ack-workers'), 1, 256),
@@ -257,6 +257,10 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
     ...clientOptions(pick, fromFile.clients),
   };
+  // --interfaces stays a hard allow-list: a client outside it could never deliver a lease.
+  const outside = [...config.clients.dhcpv4, ...config.clients.dhcpv6].find((x) => config.interfaces.length > 0 && !config.interfaces.includes(x.interface));
+  if (outside) throw new ConfigError(`Invalid --config: client on ${outside.interface} is not in --interfaces ${config.interfaces.join(',')}; its leases would be refused (add it or leave --interfaces empty)`);
+  return config;
 }
 
 function clientOptions(pick: (name: OptionName) => unknown, clients: unknown): Pick<Config, 'clients' | 'apiToken' | 'acceptUnconfigured' | 'maxInterfaces' | 'udhcpcPlugin' | 'dibblerPlugin' | 'stopClientsOnExit'> {
