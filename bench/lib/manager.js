@@ -165,7 +165,9 @@ async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) 
   const args = [BIN, 'start',
     '--listen', endpoints.listen, '--ack-listen', endpoints.ack, '--events', endpoints.events,
     '--http', `127.0.0.1:${port}`, '--state-dir', stateDir ?? path.join(dir, 'state'),
-    '--spool-dir', path.join(dir, 'spool'), '--log-level', 'warn', ...extra];
+    '--spool-dir', path.join(dir, 'spool'), '--log-level', 'warn',
+    // The runs send leases for interfaces no configured client runs, up to thousands of names.
+    ...(extra.some((x) => x.startsWith('--accept-unconfigured')) ? [] : ['--accept-unconfigured', '--max-interfaces', '4096']), ...extra];
   const child = track(spawn(process.execPath, [...(process.env.BENCH_MANAGER_NODE_ARGS ? process.env.BENCH_MANAGER_NODE_ARGS.split(' ') : []), ...args], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });

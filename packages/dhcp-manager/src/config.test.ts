@@ -123,3 +123,33 @@ describe('config', () => {
     expect(Object.keys(OPTIONS).sort()).toEqual(Object.keys(DEFAULTS).sort());
   });
 });
+
+describe('config: the clients section', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-config-clients-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the client table beside the options, and the client defaults', () => {
+    const f = join(dir, 'c.json');
+    writeFileSync(f, JSON.stringify({ apply: 'iproute2', clients: { dhcpv4: [{ interface: 'erouter0', enable: true }] } }));
+    const c = resolveConfig({}, {}, f);
+    expect(c.clients.dhcpv4).toEqual([expect.objectContaining({ interface: 'erouter0', enable: true, instance: 1 })]);
+    expect([c.acceptUnconfigured, c.maxInterfaces, c.stopClientsOnExit, c.apiToken]).toEqual([false, 64, false, undefined]);
+    expect(c.udhcpcPlugin).toMatch(/dhcpmgr-udhcpc-plugin(\.js)?$/);
+  });
+
+  it('refuses a bad client entry naming it, and a client outside --interfaces', () => {
+    const f = join(dir, 'bad.json');
+    writeFileSync(f, JSON.stringify({ clients: { dhcpv6: [{ interface: 'erouter0', requestPrefixes: 'yes' }] } }));
+    expect(() => resolveConfig({}, {}, f)).toThrow('Invalid --config: clients.dhcpv6[0].requestPrefixes: "yes" is not a boolean');
+    writeFileSync(f, JSON.stringify({ interfaces: ['wan0'], clients: { dhcpv4: [{ interface: 'erouter0' }] } }));
+    expect(() => resolveConfig({}, {}, f)).toThrow(/client on erouter0 is not in --interfaces wan0/);
+  });
+
+  it('refuses an --api-token-file others can read, naming the option', () => {
+    const f = join(dir, 'token');
+    writeFileSync(f, 'x'.repeat(32), { mode: 0o644 });
+    expect(() => resolveConfig({ 'api-token-file': f })).toThrow(ConfigError);
+    expect(() => resolveConfig({ 'api-token-file': f })).toThrow(/Invalid --api-token-file .*mode 0644/);
+  });
+});

@@ -43,6 +43,12 @@ export const DEFAULTS = {
   'route-metric': [] as string[],
   'lan-interfaces': [] as string[],
   'lan-deprecate-s': 30,
+  'api-token-file': '',
+  'accept-unconfigured': false,
+  'max-interfaces': 64,
+  'udhcpc-plugin': '',
+  'dibbler-plugin': '',
+  'stop-clients-on-exit': false,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -88,6 +94,12 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'route-metric': { type: 'array', describe: 'With `--apply-routes`: route metric per interface as IF=N (repeat or separate with commas; `*=N` for all others, default 0). Used for the default route and the static routes (options 121, 249, 33) of that interface, so several WAN interfaces can each hold a default route.' },
   'lan-interfaces': { type: 'array', describe: 'With `--apply iproute2`: LAN interfaces that get a /64 of each DHCPv6 delegated prefix, as IF or IF=ID (repeat or separate with commas). ID is the subnet id (default: the position in this list, from 0), so each LAN keeps its /64 across restarts. `prefix::1/64` goes on the interface with the prefix\'s lifetimes, for an RA server to advertise. A prefix too short for an id is reported (log, status, metric), never wrapped.' },
   'lan-deprecate-s': { type: 'number', describe: 'Seconds a LAN /64 of a delegated prefix that ended stays on its interface with preferred lifetime 0 (deprecated, RFC 7084 L-13) before it is deleted. 0: delete at once.' },
+  'api-token-file': { type: 'string', describe: 'File holding the bearer token that HTTP writes (PATCH /api/v1/tr181, `dhcp-manager set`) must carry; same ownership and mode rules as --key-file (at least 16 bytes; surrounding whitespace is ignored). Empty: writes are refused.' },
+  'accept-unconfigured': { type: 'boolean', describe: 'Take leases for interfaces that have no enabled client in the client table (clients started by something else), as long as --max-interfaces is not reached. Off: such a lease is rejected (UNCONFIGURED_INTERFACE) unless its interface is in --interfaces.' },
+  'max-interfaces': { type: 'number', describe: 'With --accept-unconfigured: most interface instances the model holds (1-4096); a lease for one more interface is rejected (TOO_MANY_INTERFACES), so no local sender can grow the model without bound.' },
+  'udhcpc-plugin': { type: 'string', describe: 'Script the managed udhcpc runs on each event. Empty: the built dhcpmgr-udhcpc-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-udhcpc-plugin.' },
+  'dibbler-plugin': { type: 'string', describe: 'Script the managed dibbler-client runs on each event. Empty: the built dhcpmgr-dibbler-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-dibbler-plugin.' },
+  'stop-clients-on-exit': { type: 'boolean', describe: 'Release and stop the managed DHCP clients when the manager stops. Off: they keep running (a manager restart or upgrade does not drop the WAN) and the next start re-adopts them from their pid files.' },
 };
 
 export type Endpoint = string | null;
@@ -122,6 +134,15 @@ export interface Config {
   ipcGroup?: string;
   /** What --apply iproute2 touches beyond the WAN address (appliers/system.ts). */
   system?: SystemConfig;
+  /** The client table from the config file's `clients` section (clients/table.ts). */
+  clients: import('./clients/table').ClientTable;
+  /** Bearer token for HTTP writes, from --api-token-file. */
+  apiToken?: Buffer;
+  acceptUnconfigured: boolean;
+  maxInterfaces: number;
+  udhcpcPlugin: string;
+  dibblerPlugin: string;
+  stopClientsOnExit: boolean;
 }
 
 export interface SystemConfig {
@@ -195,7 +216,7 @@ function ifnames(v: unknown): string[] {
 }
 
 /** Read the `--config` JSON file: an object whose keys are option names. */
-export function readConfigFile(file: string): Partial<Record<OptionName, unknown>> {
+export function readConfigFile(file: string): Partial<Record<OptionName, unknown>> & { clients?: unknown } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -210,9 +231,9 @@ export function readConfigFile(file: string): Partial<Record<OptionName, unknown
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: expected a JSON object of option names`);
   for (const key of Object.keys(data)) {
-    if (!(key in DEFAULTS)) throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: unknown option "${key}"; expected one of ${Object.keys(DEFAULTS).join(', ')}`);
+    if (!(key in DEFAULTS) && key !== 'clients') throw new ConfigError(`Invalid --config ${JSON.stringify(file)}: unknown option "${key}"; expected one of ${Object.keys(DEFAULTS).join(', ')}`);
   }
-  return data as Partial<Record<OptionName, unknown>>;
+  return data as Partial<Record<OptionName, unknown>> & { clients?: unknown };
 }
 
 /**
@@ -221,14 +242,14 @@ export function readConfigFile(file: string): Partial<Record<OptionName, unknown
  * Throws ConfigError.
  */
 export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: NodeJS.ProcessEnv = {}, file?: string): Config {
-  const fromFile = file ? readConfigFile(file) : {};
+  const fromFile: ReturnType<typeof readConfigFile> = file ? readConfigFile(file) : {};
   const pick = (name: OptionName): unknown => {
     if (flags[name] !== undefined) return flags[name];
     if (fromFile[name] !== undefined) return fromFile[name];
     if (name === 'spool-dir' && env.DHCPMGR_SPOOL_DIR) return env.DHCPMGR_SPOOL_DIR;
     return DEFAULTS[name];
   };
-  return {
+  const config: Config = {
     listen: endpoint('listen', pick('listen')),
     ackListen: endpoint('ack-listen', pick('ack-listen')),
     ackWorkers: int('ack-workers', pick('ack-workers'), 1, 256),
@@ -261,7 +282,12 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
     system: systemConfig(pick),
+    ...clientOptions(pick, fromFile.clients),
   };
+  // --interfaces stays a hard allow-list: a client outside it could never deliver a lease.
+  const outside = [...config.clients.dhcpv4, ...config.clients.dhcpv6].find((x) => config.interfaces.length > 0 && !config.interfaces.includes(x.interface));
+  if (outside) throw new ConfigError(`Invalid --config: client on ${outside.interface} is not in --interfaces ${config.interfaces.join(',')}; its leases would be refused (add it or leave --interfaces empty)`);
+  return config;
 }
 
 function systemConfig(pick: (name: OptionName) => unknown): SystemConfig {
@@ -294,6 +320,44 @@ function systemConfig(pick: (name: OptionName) => unknown): SystemConfig {
     routeMetrics,
     lanInterfaces,
     lanDeprecateS: int('lan-deprecate-s', pick('lan-deprecate-s'), 0, 86_400),
+  };
+}
+
+function clientOptions(pick: (name: OptionName) => unknown, clients: unknown): Pick<Config, 'clients' | 'apiToken' | 'acceptUnconfigured' | 'maxInterfaces' | 'udhcpcPlugin' | 'dibblerPlugin' | 'stopClientsOnExit'> {
+  const { parseClients } = require('./clients/table') as typeof import('./clients/table');
+  let table;
+  try {
+    table = parseClients(clients);
+  } catch (err) {
+    throw new ConfigError(`Invalid --config: ${(err as Error).message}`);
+  }
+  const tokenFile = pick('api-token-file');
+  if (typeof tokenFile !== 'string' || tokenFile.includes('\0')) bad('api-token-file', tokenFile, 'a file path or empty');
+  let apiToken: Buffer | undefined;
+  if (tokenFile) {
+    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    try {
+      apiToken = Buffer.from(loadKeyFile(tokenFile).toString('utf8').trim());
+    } catch (err) {
+      throw new ConfigError((err as Error).message.replace('--key-file', '--api-token-file'));
+    }
+    if (apiToken.length < 16) bad('api-token-file', tokenFile, 'a token of at least 16 characters besides whitespace');
+  }
+  const plugin = (name: 'udhcpc-plugin' | 'dibbler-plugin', kind: 'udhcpc' | 'dibbler'): string => {
+    const v = pick(name);
+    if (typeof v !== 'string' || v.includes('\0')) bad(name, v, 'a file path or empty');
+    if (v) return v;
+    const { defaultPlugin } = require('./clients/plugins') as typeof import('./clients/plugins');
+    return defaultPlugin(kind);
+  };
+  return {
+    clients: table,
+    ...(apiToken ? { apiToken } : {}),
+    acceptUnconfigured: bool('accept-unconfigured', pick('accept-unconfigured')),
+    maxInterfaces: int('max-interfaces', pick('max-interfaces'), 1, 4096),
+    udhcpcPlugin: plugin('udhcpc-plugin', 'udhcpc'),
+    dibblerPlugin: plugin('dibbler-plugin', 'dibbler'),
+    stopClientsOnExit: bool('stop-clients-on-exit', pick('stop-clients-on-exit')),
   };
 }
 

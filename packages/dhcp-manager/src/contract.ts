@@ -29,6 +29,10 @@ export type RejectReason =
   | 'BAD_ENVELOPE' | 'BAD_HMAC' | 'NO_HMAC' | 'OVERLOAD'
   /** Sender authentication (auth.ts): an authenticated acked message seen before, or stamped outside --replay-window. */
   | 'REPLAYED' | 'OUTSIDE_WINDOW'
+  /** No enabled client runs on this interface (and it is not in --interfaces); see --accept-unconfigured. */
+  | 'UNCONFIGURED_INTERFACE'
+  /** --accept-unconfigured: a new interface beyond --max-interfaces. */
+  | 'TOO_MANY_INTERFACES'
   /** A bug in the engine met this input (it is logged with the stack); the engine keeps going. */
   | 'INTERNAL_ERROR';
 
@@ -110,6 +114,8 @@ export interface EngineOptions {
   /** Allow-list; instances for these are created at start. Empty/undefined: any valid name. */
   interfaces?: string[];
   clock?: () => number;
+  /** Most interface instances; a message that would add one more is refused (TOO_MANY_INTERFACES). Undefined: no cap. */
+  maxInterfaces?: number;
 }
 
 /** One row per (ifname, version) for `leases()` / `dhcp-manager leases`. */

@@ -25,6 +25,7 @@ import { ExpiryTimer } from './expiry-timer';
 import type { EngineDeps } from './engine';
 import type { DurableStore } from './store/durable';
 import type { Store } from './store/store';
+import type { ClientEngine, ClientManager } from './clients/manager';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -68,6 +69,7 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   private auth: SenderAuth | undefined;
   private durable: DurableStore | undefined;
+  private clients: ClientManager | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -90,12 +92,13 @@ export class Daemon {
     const factory = this.engineFactory ?? defaultEngineFactory;
     const engine = factory(
       durable.store,
-      { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined },
+      { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, ...(c.acceptUnconfigured ? { maxInterfaces: c.maxInterfaces } : {}) },
       { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier },
     );
     this.engine = engine;
     // Before the spool replay and any socket: the system is brought in line with the restored model first.
     this.applier.reconcile?.(engine);
+    this.clients = this.openClients(engine);
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -138,6 +141,8 @@ export class Daemon {
       this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err), { page: true });
     }
     this.spool.watch(this.queue, c.spoolScanMs);
+    // Clients start once their leases can be received.
+    this.clients?.start();
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
 
@@ -149,6 +154,8 @@ export class Daemon {
 
   private async doStop(reason: string): Promise<void> {
     this.log.info({ component: 'daemon', reason }, 'stopping');
+    // Before the receivers close: with --stop-clients-on-exit their release still reaches us.
+    await this.clients?.stop(this.config.stopClientsOnExit).catch((err: unknown) => this.note('clients', err));
     this.spool?.stop();
     for (const r of this.receivers.splice(0)) r.close();
     this.queue?.drainAll();
@@ -182,7 +189,21 @@ export class Daemon {
       durability: this.config.durability,
       ...this.durable?.status(),
       lastErrors: [...this.lastErrors],
+      acceptUnconfigured: this.config.acceptUnconfigured,
+      clients: this.clients?.summary(),
     };
+  }
+
+  /** The client table, when the engine supports it (test engines may not). */
+  private openClients(engine: EngineLike): ClientManager | undefined {
+    if (!('attachClients' in engine)) return undefined;
+    const { ClientManager } = require('./clients/manager') as typeof import('./clients/manager');
+    const { ClientStore } = require('./clients/persist') as typeof import('./clients/persist');
+    const c = this.config;
+    return new ClientManager(c.clients, {
+      stateDir: c.stateDir, spoolDir: c.spoolDir, listen: c.listen, ackListen: c.ackListen, keyFile: c.auth?.keyFile,
+      udhcpcPlugin: c.udhcpcPlugin, dibblerPlugin: c.dibblerPlugin, acceptUnconfigured: c.acceptUnconfigured, apiToken: c.apiToken,
+    }, engine as unknown as ClientEngine, new ClientStore(c.stateDir), this.log);
   }
 
   private api() {
@@ -192,6 +213,7 @@ export class Daemon {
       leases: () => engine.leases(),
       history: (ifname?: string, limit?: number) => engine.history(ifname, limit),
       status: () => this.status(),
+      ...(this.clients ? { write: this.clients.write } : {}),
       metrics: async () => {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };

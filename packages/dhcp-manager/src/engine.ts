@@ -22,8 +22,8 @@ import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
 import { ManagerMetrics } from './metrics';
 import { LeaseState, StateChange } from './model/state';
-import { getParams, TreeSource } from './model/tree';
-import { V4Record, V6Record, recordKey } from './model/types';
+import { ClientTreeView, getParams, TreeSource } from './model/tree';
+import { V4Record, V6Record, isActive, recordKey } from './model/types';
 import { leaseViews } from './model/views';
 import { route } from './router';
 import type { Store, StoredOrder } from './store/store';
@@ -40,6 +40,9 @@ export class Engine {
   private readonly state = new LeaseState();
   private readonly allow: ReadonlySet<string> | undefined;
   private readonly vctx: ValidateContext;
+  /** --max-interfaces with --accept-unconfigured: instances beyond it are refused (TOO_MANY_INTERFACES). */
+  private readonly maxInterfaces: number | undefined;
+  private clientView: ClientTreeView | undefined;
   private readonly clock: () => number;
   private readonly log: Logger;
   private readonly counts = { applied: 0, duplicates: 0, stale: 0, unavailable: 0, expired: 0 };
@@ -58,12 +61,14 @@ export class Engine {
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
+    this.maxInterfaces = opts.maxInterfaces;
     this.handlerSecondsV4 = deps.metrics.handlerSeconds.labels('4');
     this.handlerSecondsV6 = deps.metrics.handlerSeconds.labels('6');
     this.tree = {
       interfaces: () => this.state.interfaces(),
       record: (ifname, v) => this.state.record(ifname, v),
       listed: (ifname) => this.allow?.has(ifname) ?? false,
+      client: (version, ifname) => this.clientView?.client(version, ifname),
     };
     this.restore();
   }
@@ -118,6 +123,13 @@ export class Engine {
           this.deps.metrics.result(cmp === 0 ? 'duplicate' : 'stale');
           continue;
         }
+        if (this.maxInterfaces !== undefined && !change.numbered(msg.ifname)) {
+          const n = this.state.interfaces().length + change.newInstances;
+          if (n >= this.maxInterfaces) {
+            results[i] = this.reject(channel, 'TOO_MANY_INTERFACES', `${msg.ifname} would be interface number ${n + 1}; --max-interfaces is ${this.maxInterfaces}`, msg.ifname);
+            continue;
+          }
+        }
         const instance = change.instance(msg.ifname);
         const at = this.eventTime(item!, item!.order ? order as EnvelopeMeta : undefined);
         const routed = route(msg, change.record(msg.ifname, msg.version), at, v.truncated);
@@ -156,7 +168,7 @@ export class Engine {
    * The one place a change reaches the store: commit it (timed), then mark the store healthy and
    * update the gauges; on failure count and log it and return the error (memory is unchanged).
    */
-  private commit(change: StateChange, during: 'ingest' | 'expiry'): Error | undefined {
+  private commit(change: StateChange, during: string): Error | undefined {
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
       change.commit(this.store);
@@ -230,6 +242,64 @@ export class Engine {
   private updateGauges(): void {
     this.deps.metrics.activeLeases.set({ version: '4' }, this.state.active.v4);
     this.deps.metrics.activeLeases.set({ version: '6' }, this.state.active.v6);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The client table (clients/manager.ts) hooks in here
+
+  /**
+   * Attach the client table: its objects appear in the tree, and (unless `acceptUnconfigured`)
+   * only interfaces with a client pass validation (UNCONFIGURED_INTERFACE).
+   */
+  attachClients(view: ClientTreeView, configured: ((ifname: string, version: 4 | 6) => boolean) | undefined): void {
+    this.clientView = view;
+    this.vctx.configured = configured;
+  }
+
+  instanceOf(ifname: string): number | undefined {
+    return this.state.instanceOf(ifname);
+  }
+
+  /** Give `ifname` an instance number (`wanted` when free, else the next free one), committed at once. */
+  reserveInterface(ifname: string, wanted: number): number {
+    const have = this.state.instanceOf(ifname);
+    if (have !== undefined) return have;
+    const change = this.state.begin();
+    const instance = change.instance(ifname, wanted);
+    const err = this.commit(change, 'client table');
+    if (err) throw err;
+    return instance;
+  }
+
+  /** A client lifecycle event (CLIENT_STARTED/STOPPED/FAILED): history, then the event sink. */
+  clientEvent(version: 4 | 6, ifname: string, type: 'CLIENT_STARTED' | 'CLIENT_STOPPED' | 'CLIENT_FAILED', detail: Record<string, unknown>, cause: string): LeaseEvent {
+    const event = buildEvent(version, this.state.instanceOf(ifname) ?? 0, ifname, type, detail, cause, this.clock());
+    const change = this.state.begin();
+    change.event(event);
+    // A store that cannot take the history row still lets subscribers see the event.
+    this.commit(change, 'client event');
+    this.emit(event, undefined);
+    return event;
+  }
+
+  /**
+   * End what the model holds for a client that was stopped (Enable=false): LEASE_DEL with
+   * `cause`, and the applier removes what it added. Nothing when there is no lease.
+   */
+  endLease(ifname: string, version: 4 | 6, cause: string): LeaseEvent | undefined {
+    const prev = this.state.record(ifname, version);
+    if (!prev || !isActive(prev)) return undefined;
+    const now = this.clock();
+    const out = version === 4
+      ? clearV4(ifname, prev as V4Record, cause, now)
+      : removeV6(ifname, prev as V6Record, { na: true, pd: true }, cause, now);
+    const event = buildEvent(version, this.state.instanceOf(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, now);
+    const change = this.state.begin();
+    change.stage(ifname, out.record);
+    change.event(event);
+    if (this.commit(change, 'client stop')) return undefined;
+    this.emit(event, out.change);
+    return event;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ export interface ValidateContext {
   abi: Abi | 'auto';
   /** Allow-list of interface names; undefined or empty = any valid name. */
   allow?: ReadonlySet<string>;
+  /** Is a client configured for this interface and version? Undefined: every interface is accepted (--accept-unconfigured). */
+  configured?: (ifname: string, version: 4 | 6) => boolean;
 }
 
 /** The udhcpc events the v4 plugin names in dhcpState (nak: never sent by the C plugin, accepted). */
@@ -117,6 +119,11 @@ export const RULES: readonly Rule[] = [
   {
     name: 'outer ifname is on the allow-list', reason: 'IFNAME_NOT_ALLOWED', applies: always,
     check: (m, ctx) => (ctx.allow && ctx.allow.size > 0 && !ctx.allow.has(m.ifname) ? `${m.ifname} is not in --interfaces` : undefined),
+  },
+  {
+    name: 'outer ifname has a configured client (or is on the allow-list)', reason: 'UNCONFIGURED_INTERFACE', applies: always,
+    check: (m, ctx) => (ctx.configured && !ctx.allow?.has(m.ifname) && !ctx.configured(m.ifname, m.version)
+      ? `no enabled DHCPv${m.version} client on ${m.ifname} (start the manager with --accept-unconfigured to take leases of clients it does not run)` : undefined),
   },
   {
     name: 'inner ifname equals the outer one', reason: 'IFNAME_MISMATCH', applies: always,

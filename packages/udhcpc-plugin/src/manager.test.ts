@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 async function startManager(): Promise<void> {
-  mgr = spawn(process.execPath, [manager, 'start', '--listen', 'off', '--ack-listen', `ipc://${dir}/ack.ipc`, '--events', 'off',
+  mgr = spawn(process.execPath, [manager, 'start', '--accept-unconfigured', '--listen', 'off', '--ack-listen', `ipc://${dir}/ack.ipc`, '--events', 'off',
     '--http', HTTP, '--state-dir', join(dir, 'state'), '--spool-dir', join(dir, 'spool'), '--history-per-interface', '2000',
     '--durability', 'normal', '--spool-scan-ms', '200'], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {

@@ -38,11 +38,16 @@ export interface Running {
 
 const started: ChildProcess[] = [];
 
-/** Tests run with `--durability normal` unless `extra` names a durability. */
+/**
+ * Tests run with `--durability normal` unless `extra` names a durability, and with
+ * `--accept-unconfigured` (they send leases for interfaces no configured client runs) unless
+ * `extra` has `--accept-unconfigured=false`.
+ */
 export function daemonArgs(e: Endpoints, extra: string[] = []): string[] {
   const durability = extra.includes('--durability') ? [] : ['--durability', 'normal'];
+  const open = extra.some((x) => x.startsWith('--accept-unconfigured')) ? [] : ['--accept-unconfigured'];
   return ['start', '--listen', e.pull, '--ack-listen', e.rep, '--events', e.pub, '--http', `127.0.0.1:${e.port}`,
-    '--state-dir', e.state, '--spool-dir', e.spool, ...durability, '--spool-scan-ms', '100', ...extra];
+    '--state-dir', e.state, '--spool-dir', e.spool, ...durability, '--spool-scan-ms', '100', ...open, ...extra];
 }
 
 /**

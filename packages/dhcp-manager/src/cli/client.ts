@@ -68,6 +68,8 @@ export function status(base: string, json: boolean, io: Io): Promise<number> {
       ...Object.entries(s.counters ?? {}).map(([k, v]) => [k, v] as [string, unknown]),
     ];
     io.stdout(table(['field', 'value'], rows.map(([k, v]) => [k, v === undefined ? '' : String(v)])));
+    const clients = (s.clients ?? []) as Array<{ client: string; interface: string; status: string; pid: number; detail: string }>;
+    if (clients.length) io.stdout(`\nclients:\n${table(['client', 'interface', 'status', 'pid', 'detail'], clients.map((c) => [c.client, c.interface, c.status, c.pid ? String(c.pid) : '', c.detail]))}`);
     const errors = (s.lastErrors ?? []) as Array<{ time: number; where: string; message: string }>;
     if (errors.length) io.stdout(`\nlast errors:\n${table(['time', 'where', 'message'], errors.map((x) => [new Date(x.time).toISOString(), x.where, x.message]))}`);
     return 0;

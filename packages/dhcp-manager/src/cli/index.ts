@@ -89,6 +89,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       setCode(client().status(a.url as string, a.json as boolean, io)))
     .command('get <paths..>', 'Read TR-181 parameters (a full path, or a partial path ending in ".")', (y) => json(url(y)).positional('paths', { type: 'string', array: true }), (a) =>
       setCode(client().get(a.url as string, a.paths as string[], a.json as boolean, io)))
+    .command('set <pairs..>', 'Write TR-181 client parameters, all or nothing (PATH=VALUE ...)', (y) => url(y)
+      .positional('pairs', { type: 'string', array: true })
+      .option('token-file', { type: 'string', default: env.DHCPMGR_TOKEN_FILE, describe: 'File with the bearer token (the daemon\'s --api-token-file)' }), (a) =>
+      setCode((require('./set') as typeof import('./set')).setCommand(a.url as string, a.pairs as string[], a['token-file'] as string | undefined, io)))
     .command('leases', 'List the current leases with their remaining lifetimes', (y) => json(url(y)), (a) =>
       setCode(client().leases(a.url as string, a.json as boolean, io)))
     .command('history', 'Show recent lease events', (y) => json(url(y))
@@ -108,7 +112,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Host address for the status page' })
       .option('port', { type: 'number', default: 8067, describe: 'Port for the status page' }), (a) =>
       setCode((require('./lab') as typeof import('./lab')).runLab({ host: a.host as string, port: a.port as number }, io)))
-    .demandCommand(1, 'Name a command: start, status, get, leases, history, watch, decode or lab')
+    .demandCommand(1, 'Name a command: start, status, get, set, leases, history, watch, decode or lab')
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     })

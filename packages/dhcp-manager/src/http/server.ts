@@ -64,6 +64,9 @@ const historyQuery = {
   properties: { if: { type: 'string' }, limit: { type: 'integer', minimum: 1 } },
 } as const;
 
+/** The largest PATCH body accepted (413 above it). */
+export const MAX_WRITE_BODY = 64 * 1024;
+
 const patchBody = {
   type: 'object',
   minProperties: 1,
@@ -90,22 +93,43 @@ function readRoutes(app: FastifyInstance, api: ApiSource): void {
   app.get('/healthz', async (_req, reply) => send(reply, 200, 'ok\n', 'text/plain'));
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for no header or another scheme. */
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
-  if (typeof h !== 'string') return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1] : '';
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m ? m[1] : undefined;
 }
 
+/**
+ * PATCH /api/v1/tr181. The token is checked when the request arrives (onRequest), before its
+ * body is read or parsed, so a sender without a valid token learns nothing about body handling.
+ * The body is JSON whatever its content type (the CLI sends application/json; curl users often
+ * send none); errors keep the API's `{ error }` shape.
+ */
 function writeRoute(app: FastifyInstance, api: ApiSource): void {
-  app.patch('/api/v1/tr181', { schema: { body: patchBody }, attachValidation: true }, async (req, reply) => {
-    const auth = api.write ? api.write.authorize(bearer(req)) : 'disabled';
-    if (auth === 'missing') return send(reply.header('www-authenticate', 'Bearer'), 401, { error: 'writes need a token: send "Authorization: Bearer <token>"' });
-    if (auth === 'bad') return send(reply, 403, { error: 'the bearer token is not valid' });
-    if (auth === 'disabled' || !api.write) return send(reply, 403, { error: 'writes are disabled: start the manager with --api-token-file FILE to allow them' });
-    if (req.validationError) return send(reply, 400, { error: `bad body: expected a JSON object of TR-181 paths and values, e.g. {"Device.DHCPv4.Client.1.Enable": false} (${req.validationError.message})` });
-    const r = await api.write.set(req.body as Record<string, unknown>);
-    return r.ok ? send(reply, 200, { applied: r.applied }) : send(reply, 400, { errors: r.errors });
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
+      try {
+        done(null, JSON.parse(text as string));
+      } catch (err) {
+        done(Object.assign(new Error(`body is not JSON: ${(err as Error).message}`), { statusCode: 400 }), undefined);
+      }
+    });
+    scope.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
+      send(reply, err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500, { error: err.message }));
+    const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const auth = api.write ? api.write.authorize(bearer(req)) : 'disabled';
+      if (auth === 'disabled') return send(reply, 403, { error: 'writes are disabled: start the manager with --api-token-file FILE to allow them' });
+      if (auth === 'missing') return send(reply.header('www-authenticate', 'Bearer'), 401, { error: 'a write needs "Authorization: Bearer <token>" (the token in the manager\'s --api-token-file)' });
+      if (auth === 'bad') return send(reply, 403, { error: 'bad bearer token' });
+      return undefined;
+    };
+    scope.patch('/api/v1/tr181', { schema: { body: patchBody }, attachValidation: true, onRequest }, async (req, reply) => {
+      if (req.validationError) return send(reply, 400, { error: `bad body: expected a JSON object of TR-181 paths and values, e.g. {"Device.DHCPv4.Client.1.Enable": false} (${req.validationError.message})` });
+      const r = await api.write!.set(req.body as Record<string, unknown>);
+      return r.ok ? send(reply, 200, { applied: r.applied }) : send(reply, 400, { errors: r.errors });
+    });
   });
 }
 
@@ -120,7 +144,7 @@ function pageRoutes(app: FastifyInstance, api: ApiSource): void {
 }
 
 function build(api: ApiSource, opts: HttpOptions, onError: (err: Error) => void): FastifyInstance {
-  const app = Fastify({ logger: false, keepAliveTimeout: 1000, forceCloseConnections: true, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, keepAliveTimeout: 1000, forceCloseConnections: true, bodyLimit: MAX_WRITE_BODY });
   readRoutes(app, api);
   writeRoute(app, api);
   const known = [...READ_ROUTES];

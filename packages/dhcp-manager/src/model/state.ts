@@ -118,14 +118,36 @@ export class StateChange {
     return this.records.get(recordKey(ifname, version))?.order ?? this.state.order(ifname, version);
   }
 
-  /** The interface's instance number, numbering a new interface with the next free one. */
-  instance(ifname: string): number {
+  /**
+   * The interface's instance number, numbering a new interface with `wanted` when that number is
+   * free, else with the next free one.
+   */
+  instance(ifname: string, wanted?: number): number {
     let n = this.state.instanceOf(ifname) ?? this.instances.get(ifname);
     if (n === undefined) {
-      n = this.nextInstance++;
+      if (wanted !== undefined && !this.taken(wanted)) {
+        n = wanted;
+        this.nextInstance = Math.max(this.nextInstance, wanted + 1);
+      } else {
+        n = this.nextInstance++;
+      }
       this.instances.set(ifname, n);
     }
     return n;
+  }
+
+  /** The interface has a number, committed or staged here. */
+  numbered(ifname: string): boolean {
+    return this.state.instanceOf(ifname) !== undefined || this.instances.has(ifname);
+  }
+
+  /** How many interfaces this change numbers for the first time. */
+  get newInstances(): number {
+    return this.instances.size;
+  }
+
+  private taken(instance: number): boolean {
+    return this.state.interfaces().some((x) => x.instance === instance) || [...this.instances.values()].includes(instance);
   }
 
   /** Stage a record; `order` undefined keeps the ordering mark it has. */

@@ -24,7 +24,13 @@ export interface TreeSource {
   record(ifname: string, version: 4 | 6): LeaseRecord | undefined;
   /** Show a client object for this interface and version even without a record (allow-list). */
   listed(ifname: string): boolean;
+  /** The client table's view of this interface and version (clients/manager.ts), if it has a client. */
+  client?(version: 4 | 6, ifname: string): ClientObject | undefined;
 }
+
+/** A configured client: its Enable and Status, and its own parameters (names relative to the client object). */
+export interface ClientObject { enable: boolean; status: string; params: ParamValue[] }
+export interface ClientTreeView { client(version: 4 | 6, ifname: string): ClientObject | undefined }
 
 type Emit = (path: string, value: string | number | boolean, type: ParamValue['type']) => void;
 
@@ -49,10 +55,10 @@ function emitIa(p: string, ia: IaCommon, now: number, emit: Emit): void {
   emit(`${p}X_DHCPMGR_T2`, ia.t2, 'unsignedInt');
 }
 
-function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, now: number, emit: Emit): void {
+function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, now: number, emit: Emit, c?: ClientObject): void {
   const l = r?.lease ?? null;
-  emit(`${p}Enable`, true, 'boolean');
-  emit(`${p}Status`, 'Enabled', 'string');
+  emit(`${p}Enable`, c?.enable ?? true, 'boolean');
+  emit(`${p}Status`, c?.status ?? 'Enabled', 'string');
   emit(`${p}Interface`, `Device.IP.Interface.${i}`, 'string');
   emit(`${p}DHCPStatus`, l ? 'Bound' : 'Init', 'string');
   emit(`${p}IPAddress`, l?.address ?? '', 'string');
@@ -78,9 +84,9 @@ function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, n
   emit(`${p}X_DHCPMGR_DownstreamRate`, l?.downstreamRate ?? 0, 'unsignedInt');
 }
 
-function emitV6(p: string, i: number, ifname: string, r: V6Record | undefined, emit: Emit): void {
-  emit(`${p}Enable`, true, 'boolean');
-  emit(`${p}Status`, 'Enabled', 'string');
+function emitV6(p: string, i: number, ifname: string, r: V6Record | undefined, emit: Emit, c?: ClientObject): void {
+  emit(`${p}Enable`, c?.enable ?? true, 'boolean');
+  emit(`${p}Status`, c?.status ?? 'Enabled', 'string');
   emit(`${p}Interface`, `Device.IP.Interface.${i}`, 'string');
   emit(`${p}DNSServers`, r ? r.dnsServers.join(',') : '', 'string');
   emit(`${p}X_DHCPMGR_IfName`, ifname, 'string');
@@ -130,15 +136,17 @@ export function render(src: TreeSource, now: number, prefix = ''): ParamValue[] 
   const out: ParamValue[] = [];
   const emit: Emit = (path, value, type) => { if (path.startsWith(prefix)) out.push({ path, value, type }); };
   const ifs = src.interfaces();
-  const has = (ifname: string, v: 4 | 6) => src.record(ifname, v) !== undefined || src.listed(ifname);
+  const has = (ifname: string, v: 4 | 6) => src.record(ifname, v) !== undefined || src.listed(ifname) || src.client?.(v, ifname) !== undefined;
   for (const v of [4, 6] as const) {
     if (!wants(prefix, `Device.DHCPv${v}.`)) continue;
     emit(`Device.DHCPv${v}.ClientNumberOfEntries`, ifs.filter((x) => has(x.ifname, v)).length, 'unsignedInt');
     for (const { ifname, instance } of ifs) {
       const p = `Device.DHCPv${v}.Client.${instance}.`;
       if (!has(ifname, v) || !wants(prefix, p)) continue;
-      if (v === 4) emitV4(p, instance, ifname, src.record(ifname, 4) as V4Record | undefined, now, emit);
-      else emitV6(p, instance, ifname, src.record(ifname, 6) as V6Record | undefined, emit);
+      const c = src.client?.(v, ifname);
+      if (v === 4) emitV4(p, instance, ifname, src.record(ifname, 4) as V4Record | undefined, now, emit, c);
+      else emitV6(p, instance, ifname, src.record(ifname, 6) as V6Record | undefined, emit, c);
+      for (const x of c?.params ?? []) emit(`${p}${x.path}`, x.value, x.type);
     }
   }
   if (wants(prefix, 'Device.IP.')) {
