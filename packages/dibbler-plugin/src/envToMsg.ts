@@ -11,9 +11,8 @@
  * - values the C plugin would cut or misread are rejected, except SRV_OPTION17 whose Data keeps
  *   its first 255 bytes with Length = the whole value's length, as the C plugin sends it.
  */
-import {
-  DhcpV6Message, EnvToMsgResult, U32_MAX, checkIfname, emptyV6Lease, parseDecimal,
-} from '@dhcpmgr/plugin-msg';
+import { DhcpV6Message, checkIfname, emptyV6Lease } from '@dhcpmgr/plugin-msg';
+import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
 // Accepts exactly what Node's net.isIPv6 accepts (eight hex groups of 1-4 digits, one `::` standing
 // for at least one group, a dotted quad as the last two groups, an optional %zone), without its

@@ -7,7 +7,7 @@
 import { join } from 'path';
 import { encode } from '@dhcpmgr/plugin-msg';
 import { envToMsg } from './envToMsg';
-import { buildTwin, loadFixtures, masked, runTwin } from './__fixtures__/harness';
+import { buildTwin, loadFixtures, masked, runTwin } from '@dhcpmgr/plugin-msg/testing';
 
 let twin: { bin: string; cleanup(): void };
 beforeAll(() => { twin = buildTwin(join(__dirname, '__fixtures__', 'dibbler_twin.c')); });
@@ -31,7 +31,7 @@ function trimmed(env: Record<string, string>): string[] {
 const PD = ['assigned', 'prefix', 'prefixLength', 'iaid', 'preferredLifetime', 'validLifetime', 't1', 't2'].map((f) => `dhcpv6.iaPd.${f}`);
 
 describe('dibbler plugin vs the C twin', () => {
-  it.each(loadFixtures().map((f) => [f.name, f] as const))('agrees byte for byte on %s except trimmed list values', (name, f) => {
+  it.each(loadFixtures(join(__dirname, '__fixtures__')).map((f) => [f.name, f] as const))('agrees byte for byte on %s except trimmed list values', (name, f) => {
     const c = runTwin(twin.bin, f.event, f.env);
     expect(c.length).toBe(1464);
     const o = ours(f.event, f.env);

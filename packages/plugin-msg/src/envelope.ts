@@ -129,7 +129,8 @@ export function compareEvents(a: EnvelopeMeta, b: EnvelopeMeta): number {
   return a.wallUs < b.wallUs ? -1 : a.wallUs > b.wallUs ? 1 : 0;
 }
 
-function isZero(b: Buffer): boolean {
+/** True when every byte is 0: an all-zero boot id means "unknown" (no /proc). */
+export function isZero(b: Buffer): boolean {
   for (const x of b) if (x !== 0) return false;
   return true;
 }

@@ -11,7 +11,7 @@
  * Every socket is closed exactly once, in `finally`, after the last call on it.
  */
 import { existsSync } from 'fs';
-import type { DeliveryTransport, RequestResult } from './client';
+import type { DeliveryTransport, RequestResult } from './runtime/deliver';
 
 export type { RequestResult };
 

@@ -10,7 +10,7 @@
  *   are counted.
  */
 import * as nano from 'nanomsg';
-import type { RequestResult } from './client';
+import type { RequestResult } from './runtime/deliver';
 
 type Sock = nano.Socket;
 

@@ -7,7 +7,7 @@
 import { join } from 'path';
 import { encode } from '@dhcpmgr/plugin-msg';
 import { envToMsg } from './envToMsg';
-import { buildTwin, loadFixtures, masked, runTwin } from './__fixtures__/harness';
+import { buildTwin, loadFixtures, masked, runTwin } from '@dhcpmgr/plugin-msg/testing';
 
 let twin: { bin: string; cleanup(): void };
 beforeAll(() => { twin = buildTwin(join(__dirname, '__fixtures__', 'udhcpc_twin.c')); });
@@ -23,7 +23,7 @@ function ours(event: string, env: Record<string, string>): Buffer {
 }
 
 describe('udhcpc plugin vs the C twin', () => {
-  it.each(loadFixtures().map((f) => [f.name, f] as const))('agrees byte for byte on %s (mtu masked)', (_n, f) => {
+  it.each(loadFixtures(join(__dirname, '__fixtures__')).map((f) => [f.name, f] as const))('agrees byte for byte on %s (mtu masked)', (_n, f) => {
     const c = runTwin(twin.bin, f.event, f.env);
     if (f.event === 'nak') {
       expect(c.length).toBe(0);

@@ -1,4 +1,6 @@
-import { DEFAULTS, checkIfname, loadConfig, parseDecimal } from './client';
+import { checkIfname } from '../ifname';
+import { DEFAULTS, loadConfig } from './config';
+import { parseDecimal } from './parse';
 
 const files = (m: Record<string, string>) => (p: string): Buffer => {
   if (m[p] === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
