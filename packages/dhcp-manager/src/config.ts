@@ -113,7 +113,9 @@ export class ConfigError extends Error {
   readonly exitCode = 2;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** pino's level names (plugin-msg's list), required when a config is resolved, not when the CLI loads this. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const logLevels = (): readonly string[] => (require('@dhcpmgr/plugin-msg') as typeof import('@dhcpmgr/plugin-msg')).LOG_LEVELS;
 const IFNAME = /^[^\s/\x00-\x1f\x7f:]{1,15}$/;
 
 function bad(name: string, value: unknown, expected: string): never {
@@ -220,7 +222,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     })(),
     abi: oneOf('abi', pick('abi'), ['auto', 'lp64', 'ilp32'] as const),
     interfaces: ifnames(pick('interfaces')),
-    logLevel: oneOf('log-level', pick('log-level'), LOG_LEVELS),
+    logLevel: oneOf('log-level', pick('log-level'), logLevels()),
     logFile: (() => {
       const v = pick('log-file');
       if (typeof v !== 'string') bad('log-file', v, 'a file path or empty');

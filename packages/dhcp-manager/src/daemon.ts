@@ -6,10 +6,11 @@
  * Stop order: stop receiving, commit what is queued, answer the acked sender, wait for the
  * appliers, close the store.
  */
-import { mkdirSync, readFileSync } from 'fs';
+import { mkdirSync } from 'fs';
 import { join } from 'path';
 import type { Server } from 'http';
 import type { Logger } from 'pino';
+import { packageVersion } from '@dhcpmgr/plugin-msg';
 import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
 import type { Config } from './config';
 import { describeEndpoints } from './config';
@@ -45,13 +46,7 @@ export interface EngineLike {
 
 export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }) => EngineLike;
 
-export const VERSION: string = (() => {
-  try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
+export const VERSION: string = packageVersion(join(__dirname, '..'));
 
 interface ErrorNote { time: number; where: string; message: string }
 

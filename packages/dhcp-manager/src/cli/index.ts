@@ -5,6 +5,7 @@
  * the command that needs them. The plain form of `get` (paths, --url, --json) does not even load
  * yargs (about a third of its start-up); anything else goes through the yargs parser.
  */
+import { join } from 'path';
 import type { Argv } from 'yargs';
 import { ConfigError, DEFAULTS, OPTIONS, OptionName } from '../config';
 
@@ -60,12 +61,8 @@ export function plainGet(argv: string[], env: NodeJS.ProcessEnv): { url: string;
 
 /** This package's version, read without loading the daemon's modules. */
 function packageVersion(): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@dhcpmgr/plugin-msg') as typeof import('@dhcpmgr/plugin-msg')).packageVersion(join(__dirname, '..', '..'));
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
