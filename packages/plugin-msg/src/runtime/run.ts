@@ -150,13 +150,13 @@ async function send(
   const result = await deliver(bytes, meta, cfg, transport, log);
   switch (result.outcome) {
     case 'rejected':
-      log.error({ event, ifname, reason: result.reason }, 'manager rejected the message');
+      log.error({ event, ifname, outcome: result.outcome, reason: result.reason }, 'manager rejected the message');
       break;
     case 'spooled':
-      log.warn({ event, ifname, why: result.why, path: result.path }, 'manager not reached; event spooled');
+      log.warn({ event, ifname, outcome: result.outcome, why: result.why, path: result.path }, 'manager not reached; event spooled');
       break;
     case 'lost':
-      log.error({ event, ifname, why: result.why, err: result.error, spoolDir: cfg.spoolDir }, 'manager not reached and spool write failed; event lost');
+      log.error({ event, ifname, outcome: result.outcome, why: result.why, err: result.error, spoolDir: cfg.spoolDir }, 'manager not reached and spool write failed; event lost');
       break;
     default:
       log.debug({ event, ifname, outcome: result.outcome }, 'delivered');
