@@ -9,8 +9,8 @@
 import type * as Crypto from 'crypto';
 import { readFileSync } from 'fs';
 
-// Loaded on first use: only keyed envelopes need it, and loading it cost a plugin process about
-// 6 ms of its start-up (measured with a require timer; a plugin runs on every lease event).
+// Loaded on first use: only keyed envelopes need it, and loading it is a noticeable part of a
+// plugin's start-up, paid on every lease event (docs/performance.md, plugin start-up).
 let cryptoModule: typeof Crypto | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const crypto = (): typeof Crypto => (cryptoModule ??= require('crypto') as typeof Crypto);

@@ -13,7 +13,7 @@ import { DhcpV4Message, checkIfname, emptyV4Lease } from '@dhcpmgr/plugin-msg';
 import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
 // The same pattern as Node's net.isIPv4 (dotted quad, no leading zeros); `net` itself is not
-// loaded because its sockets stack cost the plugin about 2 ms of start-up on every event.
+// loaded because its sockets stack adds to the plugin's start-up on every event (docs/performance.md).
 const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 const isIPv4 = (s: string): boolean => IPV4.test(s);
 
