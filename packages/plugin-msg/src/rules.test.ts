@@ -1,5 +1,6 @@
 /** The small rules plugin-msg holds for every package: one copy each, tested here. */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { INFINITE, LOG_LEVELS, hostAbi, isLogLevel, isZero, packageVersion } from './index';
@@ -39,5 +40,14 @@ describe('shared rules', () => {
   it('parses a captured client call: argv[1] is the event, other argv and comments are dropped, values verbatim', () => {
     const text = '# udhcpc 1.35\nargv[0]=/sbin/script\nargv[1]=bound\ninterface=eth0\nopt=a=b \n\nnoequals\n';
     expect(parseCapture(text)).toEqual({ event: 'bound', env: { interface: 'eth0', opt: 'a=b ' } });
+  });
+
+  it('loads neither pino, the runtime nor nanomsg for the codec entry (built dist)', () => {
+    const main = join(__dirname, '..', 'dist', 'index.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+    const code = `require(${JSON.stringify(main)}); console.log(JSON.stringify(Object.keys(require.cache)))`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })) as string[];
+    expect(loaded.filter((p) => /[/\\](pino|nanomsg|runtime)[/\\]/.test(p))).toEqual([]);
+    expect(loaded.some((p) => p.endsWith(join('dist', 'codec.js')))).toBe(true);
   });
 });
