@@ -4,7 +4,8 @@
 // Transpile only (tsconfig.jest.json sets isolatedModules): `tsc -b` type-checks, tests run fast.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }];
 const moduleNameMapper = {
-  '^@dhcpmgr/plugin-msg/transport$': '<rootDir>/packages/plugin-msg/src/transport.ts',
+  '^@dhcpmgr/plugin-msg/(transport|transport-raw|testing)$': '<rootDir>/packages/plugin-msg/src/$1.ts',
+  '^@dhcpmgr/plugin-msg/runtime$': '<rootDir>/packages/plugin-msg/src/runtime/index.ts',
   '^@dhcpmgr/(plugin-msg|udhcpc-plugin|dibbler-plugin|dhcp-manager)$': '<rootDir>/packages/$1/src/index.ts',
 };
 module.exports = {

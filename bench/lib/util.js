@@ -144,21 +144,8 @@ function freePort() {
   });
 }
 
-/**
- * A captured client environment (`NAME=value` lines as the real udhcpc/dibbler gave a script;
- * `#` comments; `argv[N]=` lines give the arguments): the variables, and argv[1] (the event).
- */
-function fixtureEnv(file) {
-  const env = {};
-  let event;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('argv[1]=')) event = line.slice(8);
-    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
-    const i = line.indexOf('=');
-    env[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return { env, event };
-}
+/** A captured client call ({event, env}): plugin-msg's parser of the `.env` captures. */
+const { readCapture } = require('@dhcpmgr/plugin-msg/testing');
 
 /** The environment busybox udhcpc gave a real script on `bound` (bench/fixtures). */
 const BOUND_ENV_FILE = path.join(ROOT, 'bench', 'fixtures', 'udhcpc-bound.env');
@@ -172,5 +159,5 @@ const fmt = {
 
 module.exports = {
   ROOT, sleep, percentile, median, track, killAll, tmpDir, waitExit, timeRun, peakRssRun, rssKiB,
-  HAVE_GNU_TIME, forkWorker, waitMessage, freePort, fmt, fixtureEnv, BOUND_ENV_FILE,
+  HAVE_GNU_TIME, forkWorker, waitMessage, freePort, fmt, readCapture, BOUND_ENV_FILE,
 };

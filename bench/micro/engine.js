@@ -10,8 +10,9 @@
  *                              [--durability normal|full] [--dir DIR] [--rounds 3] [--dist DIR]
  *
  * Default state dir: a fresh one under /dev/shm (tmpfs) for normal, os.tmpdir() for full.
- * Prints CPU us/message (user+sys of this process) and wall messages/s per round, and the
- * median. Not a test: it never fails on a time.
+ * Prints CPU us/message (user+sys of this process) and wall messages/s per round, the time of
+ * one read of the whole tree (`get Device.`) after the round, and the medians. Not a test: it
+ * never fails on a time.
  */
 const fs = require('fs');
 const os = require('os');
@@ -70,20 +71,24 @@ function runOnce() {
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const n = messages - warm;
+  const r0 = process.hrtime.bigint();
+  const tree = engine.get(['Device.']);
+  const readMs = Number(process.hrtime.bigint() - r0) / 1e6;
   if (store) store.close(); else engine.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
   if (applied !== n) throw new Error(`only ${applied} of ${n} applied`);
   if (published < n) throw new Error(`only ${published} of ${n} published`);
-  return { usPerMsg: (cpu.user + cpu.system) / n, rate: n / wallS };
+  if (!tree.ok) throw new Error('reading Device. failed');
+  return { usPerMsg: (cpu.user + cpu.system) / n, rate: n / wallS, readMs, params: tree.values.length };
 }
 
 const out = [];
 for (let r = 0; r < rounds; r++) {
   const x = runOnce();
   out.push(x);
-  console.log(`round ${r + 1}: ${x.usPerMsg.toFixed(1)} us CPU/msg, ${Math.round(x.rate)} msgs/s wall`);
+  console.log(`round ${r + 1}: ${x.usPerMsg.toFixed(1)} us CPU/msg, ${Math.round(x.rate)} msgs/s wall, Device. read ${x.readMs.toFixed(1)} ms (${x.params} params)`);
 }
 const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
 console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg (min ${Math.min(...out.map((x) => x.usPerMsg)).toFixed(1)}),` +
-  ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall` +
+  ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall, Device. read ${med(out.map((x) => x.readMs)).toFixed(1)} ms` +
   ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base})`);

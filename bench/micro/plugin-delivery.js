@@ -11,7 +11,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, tmpDir, freePort, sleep, fixtureEnv, BOUND_ENV_FILE } = require('../lib/util');
+const { ROOT, timeRun, tmpDir, freePort, sleep, readCapture, BOUND_ENV_FILE } = require('../lib/util');
 const { startManager } = require('../lib/manager');
 const { v4Frame } = require('../lib/messages');
 
@@ -57,7 +57,7 @@ async function one(kind) {
     const frameFile = path.join(dir, 'bound.bin');
     fs.writeFileSync(frameFile, v4Frame(0, 0));
     const spool = path.join(dir, 'spool');
-    const base = { ...fixtureEnv(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: spool, DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
+    const base = { ...readCapture(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: spool, DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
     const variants = {
       acked: { cmd: process.execPath, args: [PLUGIN, 'bound'], env: { ...base, DHCPMGR_MODE: 'acked' } },
       legacy: { cmd: process.execPath, args: [PLUGIN, 'bound'], env: { ...base, DHCPMGR_MODE: 'legacy' } },

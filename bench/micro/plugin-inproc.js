@@ -12,7 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { ROOT, timeRun, median, tmpDir, sleep, track, fixtureEnv, BOUND_ENV_FILE } = require('../lib/util');
+const { ROOT, timeRun, median, tmpDir, sleep, track, readCapture, BOUND_ENV_FILE } = require('../lib/util');
 
 const argv = process.argv.slice(2);
 const ri = argv.indexOf('--runs');
@@ -38,7 +38,7 @@ process.stdout.write('ready\\n');`;
     fs.writeFileSync(path.join(dir, 'hook.js'), HOOK);
     fs.writeFileSync(path.join(dir, 'plugin.json'), '{}');
     const env = { PATH: process.env.PATH, DHCPMGR_CONFIG: path.join(dir, 'plugin.json'), DHCPMGR_ACK_ADDR: addr, DHCPMGR_SPOOL_DIR: path.join(dir, 'spool') };
-    Object.assign(env, fixtureEnv(BOUND_ENV_FILE).env);
+    Object.assign(env, readCapture(BOUND_ENV_FILE).env);
     const variants = [['empty', path.join(ROOT, 'bench/fixtures/empty.js')], ...bundles];
     const res = Object.fromEntries(variants.map(([k]) => [k, { wall: [], inproc: [], cpu: [] }]));
     for (let i = 0; i <= runs; i++) {

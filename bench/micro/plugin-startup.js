@@ -22,7 +22,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, peakRssRun, median, percentile, tmpDir, freePort, fixtureEnv, BOUND_ENV_FILE } = require('../lib/util');
+const { ROOT, timeRun, peakRssRun, median, percentile, tmpDir, freePort, readCapture, BOUND_ENV_FILE } = require('../lib/util');
 const { startManager, sumMetric } = require('../lib/manager');
 
 const argv = process.argv.slice(2);
@@ -57,8 +57,8 @@ async function main() {
     const common = { PATH: process.env.PATH, DHCPMGR_CONFIG: path.join(dir, 'none.json'), DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
       DHCPMGR_ACK_ADDR: ack, DHCPMGR_ADDR: listen, DHCPMGR_TIMEOUT_MS: '2000' };
     fs.writeFileSync(common.DHCPMGR_CONFIG, '{}');
-    const u = fixtureEnv(BOUND_ENV_FILE);
-    const d = fixtureEnv(path.join(pkg('dibbler-plugin'), 'src', '__fixtures__', 'add.env'));
+    const u = readCapture(BOUND_ENV_FILE);
+    const d = readCapture(path.join(pkg('dibbler-plugin'), 'src', '__fixtures__', 'add.env'));
     const variants = { empty: { cmd: process.execPath, args: [EMPTY], env: common } };
     const add = (name, p, bundle, f, env = {}) => {
       const file = path.join(pkg(p), 'dist', bundle);

@@ -7,7 +7,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { ROOT, timeRun, peakRssRun, median, tmpDir, freePort, fixtureEnv, BOUND_ENV_FILE, HAVE_GNU_TIME } = require('../lib/util');
+const { ROOT, timeRun, peakRssRun, median, tmpDir, freePort, readCapture, BOUND_ENV_FILE, HAVE_GNU_TIME } = require('../lib/util');
 const { startManager } = require('../lib/manager');
 const { v4Frame } = require('../lib/messages');
 const { ratioRow } = require('../lib/rows');
@@ -32,7 +32,7 @@ module.exports = {
     try {
       const frameFile = path.join(dir, 'bound.bin');
       fs.writeFileSync(frameFile, v4Frame(0, 0));
-      const base = { ...fixtureEnv(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
+      const base = { ...readCapture(BOUND_ENV_FILE).env, PATH: process.env.PATH, DHCPMGR_SPOOL_DIR: path.join(dir, 'spool'),
         DHCPMGR_ACK_ADDR: mgr.endpoints.ack, DHCPMGR_ADDR: mgr.endpoints.listen, DHCPMGR_TIMEOUT_MS: '2000' };
       const variants = {
         empty: { cmd: process.execPath, args: [EMPTY], env: base },

@@ -151,7 +151,8 @@ export function runPlugin(bin: string, event: string, env: NodeJS.ProcessEnv, ti
     child.on('close', (code) => {
       clearTimeout(t);
       live.delete(child);
-      const outcome = /"outcome":"(\w+)"/.exec(stderr)?.[1] ?? (/event spooled/.test(stderr) ? 'spooled' : undefined);
+      // Every delivery log line of the plugin carries `outcome` (applied etc. only at debug level).
+      const outcome = /"outcome":"(\w+)"/.exec(stderr)?.[1];
       res({ code, stderr, ms: Date.now() - t0, outcome });
     });
   });

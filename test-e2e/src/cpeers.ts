@@ -3,6 +3,7 @@
  * libnanomsg-dev). A missing compiler or library fails the test with the compiler's output.
  */
 import * as path from 'path';
+import { LAYOUTS } from '@dhcpmgr/plugin-msg';
 import { run } from './proc';
 
 export const C_DIR = path.join(__dirname, '..', 'c');
@@ -29,7 +30,7 @@ export function buildCTwin(plugin: 'udhcpc' | 'dibbler', outDir: string): string
 
 /** Names of the fields (`dhcpv4.mtuSize`) in which two LP64 frames differ. */
 export function differingFields(a: Buffer, b: Buffer, fields: ReadonlyArray<{ name: string; offset: number; size: number }>, version: 4 | 6): string[] {
-  const union = 40; // LP64
+  const union = LAYOUTS.lp64.unionOffset;
   const names = new Set<string>();
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] === b[i]) continue;

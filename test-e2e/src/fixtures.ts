@@ -5,24 +5,15 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Capture, readCapture } from '@dhcpmgr/plugin-msg/testing';
 
-export interface Capture {
-  event: string;
-  env: Record<string, string>;
-}
+export type { Capture };
 
+/** A capture in test-e2e/fixtures, without the recorded PWD (the run's own applies). */
 export function loadCapture(name: string): Capture {
-  const text = fs.readFileSync(path.join(__dirname, '..', 'fixtures', name), 'utf8');
-  const env: Record<string, string> = {};
-  let event = '';
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    const k = line.slice(0, eq);
-    if (k === 'argv[1]') event = line.slice(eq + 1);
-    else if (!k.startsWith('argv[') && k !== 'PWD') env[k] = line.slice(eq + 1);
-  }
-  return { event, env };
+  const c = readCapture(path.join(__dirname, '..', 'fixtures', name));
+  delete c.env.PWD;
+  return c;
 }
 
 /** What dibbler is known to rewrite on the host, and its state dirs. */

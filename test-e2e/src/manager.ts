@@ -96,20 +96,24 @@ export function startWatch(lab: Lab): Watch {
     { logFile: path.join(lab.dir, 'watch.log') });
   return {
     proc,
-    events: () => proc.out().split('\n').filter((l) => l.trim().startsWith('{')).map((l) => {
-      try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; }
-    }),
+    // Complete lines only (the last one may still be being written); each must be JSON.
+    events: () => proc.out().split('\n').slice(0, -1).filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
-/** The published event inside a `watch --json` line (`{topic, event}`), or the line itself. */
+/** The published event inside a `watch --json` line (`{topic, event}`); anything else throws. */
 export function eventOf(e: Record<string, unknown>): Record<string, unknown> {
-  return (e.event && typeof e.event === 'object' ? e.event : e) as Record<string, unknown>;
+  if (typeof e.topic !== 'string' || e.event === null || typeof e.event !== 'object') {
+    throw new Error(`not a watch --json line: ${JSON.stringify(e)}`);
+  }
+  return e.event as Record<string, unknown>;
 }
 
+/** The event's `msgTypeName` (LEASE_UPDATE, ...); reject events have none and give ''. */
 export function msgTypeOf(e: Record<string, unknown>): string {
   const x = eventOf(e);
-  return String(x.msgTypeName ?? x.MsgTypeName ?? x.msgType ?? x.MsgType ?? '');
+  return typeof x.msgTypeName === 'string' ? x.msgTypeName : '';
 }
 
 /**

@@ -23,7 +23,7 @@
  *   (monitor/spool.ts, with this object's `key` and `requireAuth`).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'fs';
-import { bootId as ourBootId, decodeEnvelope, Envelope, EnvelopeError } from '@dhcpmgr/plugin-msg';
+import { bootId as ourBootId, decodeEnvelope, Envelope, EnvelopeError, isZero } from '@dhcpmgr/plugin-msg';
 
 export const MIN_KEY_BYTES = 16;
 export const MAX_KEY_BYTES = 4096;
@@ -129,11 +129,6 @@ interface Seen {
   sameBoot: boolean;
   monotonicNs: bigint;
   wallUs: bigint;
-}
-
-function isZero(b: Buffer): boolean {
-  for (const x of b) if (x !== 0) return false;
-  return true;
 }
 
 /**

@@ -159,7 +159,9 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** pino's level names (plugin-msg's list), required when a config is resolved, not when the CLI loads this. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const logLevels = (): readonly string[] => (require('@dhcpmgr/plugin-msg') as typeof import('@dhcpmgr/plugin-msg')).LOG_LEVELS;
 
 function bad(name: string, value: unknown, expected: string): never {
   throw new ConfigError(`Invalid --${name} ${JSON.stringify(value)}: expected ${expected}`);
@@ -267,7 +269,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     })(),
     abi: oneOf('abi', pick('abi'), ['auto', 'lp64', 'ilp32'] as const),
     interfaces: ifnames(pick('interfaces')),
-    logLevel: oneOf('log-level', pick('log-level'), LOG_LEVELS),
+    logLevel: oneOf('log-level', pick('log-level'), logLevels()),
     logFile: (() => {
       const v = pick('log-file');
       if (typeof v !== 'string') bad('log-file', v, 'a file path or empty');

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
 import type { Config } from './config';
 import { describeEndpoints } from './config';
+import { VERSION } from './version';
 import type { Applier, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
 import { ManagerMetrics } from './metrics';
 import { PubSink } from './publisher';
@@ -41,15 +42,7 @@ export interface EngineLike {
 /** Builds the engine on an opened store (default: engine.ts's Engine). */
 export type EngineFactory = (store: Store, opts: EngineOptions, deps: EngineDeps) => EngineLike;
 
-export const VERSION: string = (() => {
-  try {
-    // A require, not a file read: a bundler (scripts/package.js) then carries the version along.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
+export { VERSION };
 
 interface ErrorNote { time: number; where: string; message: string }
 

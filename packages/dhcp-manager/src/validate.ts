@@ -5,7 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'net';
 import {
-  Abi, DhcpV4Message, DhcpV6Message, PluginMsg, PluginMsgDecodeError, decodeFrame,
+  Abi, DhcpV4Message, DhcpV6Message, INFINITE, PluginMsg, PluginMsgDecodeError, decodeFrame,
 } from '@dhcpmgr/plugin-msg';
 import type { RejectReason } from './contract';
 import { ifnameProblem } from './ifname';
@@ -28,7 +28,6 @@ export interface ValidateContext {
 /** The udhcpc events the v4 plugin names in dhcpState (nak: never sent by the C plugin, accepted). */
 export const V4_STATES = new Set(['bound', 'renew', 'deconfig', 'leasefail', 'nak']);
 export const V4_SET_STATES = new Set(['bound', 'renew']);
-export const INFINITE = 0xffffffff;
 
 // ---------------------------------------------------------------------------------------------
 // Field checks: each returns undefined when fine, else a short detail.

@@ -7,11 +7,11 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { decode, decodeEnvelope, encodeAck, listSpool } from '@dhcpmgr/plugin-msg';
 import { bindRep, Receiver } from '@dhcpmgr/plugin-msg/transport';
-import { builtBin, loadFixtures } from './__fixtures__/harness';
+import { builtBin, loadFixtures } from '@dhcpmgr/plugin-msg/testing';
 import { spawn } from 'child_process';
 
-const bin = builtBin('dhcpmgr-dibbler-plugin');
-const fixtures = loadFixtures();
+const bin = builtBin(join(__dirname, '..'), 'dhcpmgr-dibbler-plugin');
+const fixtures = loadFixtures(join(__dirname, '__fixtures__'));
 let dir: string;
 let base: Record<string, string>;
 beforeAll(() => {

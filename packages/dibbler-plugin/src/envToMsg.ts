@@ -11,14 +11,13 @@
  * - values the C plugin would cut or misread are rejected, except SRV_OPTION17 whose Data keeps
  *   its first 255 bytes with Length = the whole value's length, as the C plugin sends it.
  */
-import {
-  DhcpV6Message, EnvToMsgResult, U32_MAX, checkIfname, emptyV6Lease, parseDecimal,
-} from '@dhcpmgr/plugin-msg';
+import { DhcpV6Message, checkIfname, emptyV6Lease } from '@dhcpmgr/plugin-msg';
+import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
 // Accepts exactly what Node's net.isIPv6 accepts (eight hex groups of 1-4 digits, one `::` standing
 // for at least one group, a dotted quad as the last two groups, an optional %zone), without its
-// pattern: that one regular expression cost about 10 ms of start-up per event to compile, and
-// importing `net` for it loaded the sockets stack as well.
+// pattern: that one regular expression is slow to compile on every event, and importing `net`
+// for it loads the sockets stack as well (docs/performance.md, plugin start-up).
 const HEX4 = /^[0-9a-fA-F]{1,4}$/;
 const QUAD = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 const ZONE = /^[0-9a-zA-Z.:-]+$/;

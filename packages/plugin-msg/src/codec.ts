@@ -92,11 +92,10 @@ type LeaseReader = (buf: Buffer, base: number, truncated: string[]) => Obj;
 
 /**
  * One reader per inner struct, generated from the layout table: it reads the fields in table
- * order (so the first bad field is the one reported, as before) into locals, then returns one
- * object literal shaped like `template` (the typed empty lease, same key order). A generic
- * loop storing `obj[f.leaf]` into objects built by spreads was about a sixth of the manager's
- * per-message CPU; this keeps the table the single source of offsets and names while V8 sees
- * fixed shapes. Only names and numbers from our own table enter the generated source.
+ * order (so the first bad field in table order is the one reported) into locals, then returns
+ * one object literal shaped like `template` (the typed empty lease, same key order), so V8 sees
+ * fixed shapes while the table stays the single source of offsets and names (the decoder's cost:
+ * docs/performance.md). Only names and numbers from our own table enter the generated source.
  */
 function makeReader(fields: readonly Compiled[], template: Obj, prefix: string): LeaseReader {
   const lines: string[] = [];

@@ -9,8 +9,8 @@
 import type * as Crypto from 'crypto';
 import { readFileSync } from 'fs';
 
-// Loaded on first use: only keyed envelopes need it, and loading it cost a plugin process about
-// 6 ms of its start-up (measured with a require timer; a plugin runs on every lease event).
+// Loaded on first use: only keyed envelopes need it, and loading it is a noticeable part of a
+// plugin's start-up, paid on every lease event (docs/performance.md, plugin start-up).
 let cryptoModule: typeof Crypto | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const crypto = (): typeof Crypto => (cryptoModule ??= require('crypto') as typeof Crypto);
@@ -129,7 +129,8 @@ export function compareEvents(a: EnvelopeMeta, b: EnvelopeMeta): number {
   return a.wallUs < b.wallUs ? -1 : a.wallUs > b.wallUs ? 1 : 0;
 }
 
-function isZero(b: Buffer): boolean {
+/** True when every byte is 0: an all-zero boot id means "unknown" (no /proc). */
+export function isZero(b: Buffer): boolean {
   for (const x of b) if (x !== 0) return false;
   return true;
 }

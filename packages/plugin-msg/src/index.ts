@@ -4,8 +4,10 @@ export * from './errors';
 export { decode, decodeFrame, encode, encodingLength } from './codec';
 export type { EncodeOptions } from './codec';
 export * from './envelope';
-// The transport is a separate entry (`@dhcpmgr/plugin-msg/transport` via dist/transport.js) so
-// that code which only encodes (dry runs, the `decode` CLI) does not load the native addon.
 export * from './spool';
-export * from './client';
-export * from './log';
+export * from './ifname';
+export * from './levels';
+export * from './version';
+// Two more entries keep this one free of what only some callers need: `/transport` and
+// `/transport-raw` load the native nanomsg addon, `/runtime` is the plugin executables' runtime
+// (configuration, delivery, the command line, pino), `/testing` the tests' and benches' helpers.

@@ -135,7 +135,10 @@ export function abiForSize(size: number): Abi | undefined {
   return undefined;
 }
 
+/** node's `process.arch` values of 32-bit targets; every other one is 64-bit. */
+const ILP32_ARCHES: readonly string[] = ['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390'];
+
 /** The ABI of the machine we run on (what a C plugin built here would send). */
-export function hostAbi(): Abi {
-  return process.arch === 'ia32' || process.arch === 'arm' ? 'ilp32' : 'lp64';
+export function hostAbi(arch: string = process.arch): Abi {
+  return ILP32_ARCHES.includes(arch) ? 'ilp32' : 'lp64';
 }

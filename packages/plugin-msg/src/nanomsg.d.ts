@@ -1,5 +1,6 @@
 // Minimal types for the parts of the `nanomsg` npm package (4.2.x) this package uses.
-// Kept internal: nothing exported from plugin-msg exposes these types.
+// Kept internal: nothing exported from plugin-msg exposes these types. The wrapper's private
+// members are declared only in nanomsg-internals.ts.
 declare module 'nanomsg' {
   import { Duplex } from 'stream';
   export type SocketType = 'push' | 'pull' | 'req' | 'rep' | 'pub' | 'sub' | 'pair' | 'bus';
@@ -15,17 +16,11 @@ declare module 'nanomsg' {
     ipv6?: boolean;
   }
   export interface Socket extends Duplex {
-    /** Pending sends that have not reached nn_send yet (internal to the wrapper). */
-    queue: unknown[];
-    closed?: boolean;
     bind(addr: string): number | null;
     connect(addr: string): number | null;
     shutdown(addr: string): number | null;
     send(buf: Buffer | string, flags?: number): number;
     close(): number;
-    /** Internal: stop the libuv poll handle watching the send / receive descriptor. */
-    _stopPollSend?(): void;
-    _stopPollReceive?(): void;
     rcvmaxsize(size?: number): number | boolean;
     reconn(ms?: number): number | boolean;
     maxreconn(ms?: number): number | boolean;

@@ -44,12 +44,14 @@ describe('spool', () => {
   });
 
   it('ignores temp files and puts unreadable files last with an error', () => {
-    spool(meta(BOOT_A, 1n, 1n), 'good');
+    const good = meta(BOOT_A, 1n, 1n);
+    spool(good, 'good');
     writeFileSync(join(dir, 'spool', '.tmp-00000000000000000000-x.msg'), 'half');
     writeFileSync(join(dir, 'spool', '00000000000000000000-junk.msg'), 'not an envelope');
     const list = listSpool(join(dir, 'spool'));
     expect(list).toHaveLength(2);
-    expect(list[0]!.meta).toBeDefined();
+    expect(list[0]).toMatchObject({ name: spoolFileName(good), meta: good });
+    expect(list[0]!.error).toBeUndefined();
     expect(list[1]).toMatchObject({ name: '00000000000000000000-junk.msg' });
     expect(list[1]!.error).toMatch(/envelope/);
   });

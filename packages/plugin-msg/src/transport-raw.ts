@@ -1,7 +1,7 @@
 /**
  * The plugins' transport: the two calls a plugin makes (`requestOnce`, `pushOnce`), driving the
- * nanomsg addon's bindings (node_modules/nanomsg/src/node_nanomsg.cc) directly instead of
- * through the npm package's JS wrapper (transport.ts). The wrapper is a stream.Duplex, so it
+ * nanomsg addon's bindings (opened by nanomsg-internals.ts) directly instead of through the
+ * npm package's JS wrapper (transport.ts). The wrapper is a stream.Duplex, so it
  * loads node's `stream` module, and it queues sends until a libuv poll says writable; a plugin
  * process sends one message and exits, and udhcpc waits for it on every lease event, so these
  * calls are plain blocking libnanomsg calls bounded by NN_SNDTIMEO / NN_RCVTIMEO. That blocks
@@ -10,69 +10,10 @@
  *
  * Every socket is closed exactly once, in `finally`, after the last call on it.
  */
-import { existsSync } from 'fs';
-import type { DeliveryTransport, RequestResult } from './client';
+import type { DeliveryTransport, RequestResult } from './runtime/deliver';
+import { NnAddon, nanomsgAddon as nn } from './nanomsg-internals';
 
 export type { RequestResult };
-
-/** What this file uses of the addon: nn_* calls, and the constants it exports by name. */
-interface NnAddon {
-  Socket(domain: number, protocol: number): number;
-  Connect(s: number, addr: string): number;
-  Setopt(s: number, level: number, option: number, value: number): number;
-  Send(s: number, msg: Buffer, flags: number): number;
-  Recv(s: number, flags: number): Buffer | number;
-  Close(s: number): number;
-  Errno(): number;
-  Err(): string;
-  AF_SP: number;
-  NN_REQ: number;
-  NN_PUSH: number;
-  NN_SOL_SOCKET: number;
-  NN_SNDTIMEO: number;
-  NN_RCVTIMEO: number;
-  ETIMEDOUT: number;
-  EAGAIN: number;
-  EINTR: number;
-}
-
-let addon: NnAddon | undefined;
-
-/**
- * Set only inside a plugin bundle (scripts/bundle-plugin.js defines it): the addon's path
- * relative to the bundle's directory where the bundle was built. Opening that file directly
- * skips node's node_modules search and realpath for the addon (about 0.9 ms of a plugin run);
- * when it is not there (another install layout), the addon is found as below.
- */
-declare const NANOMSG_ADDON_FROM_BUNDLE: string | undefined;
-
-/**
- * The addon, opened from where node-gyp builds it; else found by the `bindings` package as the
- * wrapper finds it (a Debug build, another layout).
- */
-function nn(): NnAddon {
-  if (addon) return addon;
-  if (typeof NANOMSG_ADDON_FROM_BUNDLE === 'string') {
-    const file = `${__dirname}/${NANOMSG_ADDON_FROM_BUNDLE}`;
-    if (existsSync(file)) {
-      const m = { exports: {} };
-      process.dlopen(m, file); // what require() does for a .node file once it has the path
-      return (addon = m.exports as NnAddon);
-    }
-  }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require('nanomsg/build/Release/node_nanomsg.node') as NnAddon;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const root = require('path').dirname(require.resolve('nanomsg/package.json')) as string;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = (require('bindings') as (o: object) => NnAddon)({ bindings: 'node_nanomsg.node', module_root: root });
-  }
-  return addon;
-}
-
 
 class NnError extends Error {
   constructor(readonly errno: number, message: string) {
@@ -182,11 +123,8 @@ function outcome(n: NnAddon, errno: number, what: string): RequestResult {
 /**
  * How long a pushed frame is left to libnanomsg's worker thread before nn_close: nn_send returns
  * once the frame is queued on the connection, the worker writes it to the kernel afterwards, and
- * libnanomsg has no working linger (transport.ts drainThenClose uses the same grace; without it
- * frames were lost even on an idle receiver). Over ipc:// no grace makes PUSH reliable: the
- * receiving libnanomsg drops a frame it holds for its application when the sender's hang-up
- * (EPOLLHUP on a unix socket) comes first; 5 and 10 ms lost as many as 2 (bench/micro/
- * plugin-delivery.js, about 1 in 10 on a loaded machine; none over TCP).
+ * libnanomsg has no working linger (transport.ts drainThenClose uses the same grace). Over
+ * ipc:// no grace makes PUSH reliable (docs/wire-format.md, Transport notes).
  */
 const PUSH_GRACE_MS = 2;
 

@@ -10,7 +10,8 @@
  *   are counted.
  */
 import * as nano from 'nanomsg';
-import type { RequestResult } from './client';
+import { isClosed, onReadable, pauseReceive, queuedSends, receiveNow, stopPolls, trySendNow } from './nanomsg-internals';
+import type { RequestResult } from './runtime/deliver';
 
 type Sock = nano.Socket;
 
@@ -26,14 +27,13 @@ function open(type: nano.SocketType, onError: ErrorSink | undefined, opts: nano.
 }
 
 function closeOnce(sock: Sock): void {
-  if (sock.closed) return;
+  if (isClosed(sock)) return;
   try {
     // The wrapper's close() calls nn_close before it stops its libuv poll handles, so for a
     // moment libuv watches descriptors that are already closed; a socket opened right then can
     // reuse the numbers (seen as uv_poll_start assertions and segfaults in tests that open and
     // close many sockets). Stop the polls first, then close.
-    sock._stopPollSend?.();
-    sock._stopPollReceive?.();
+    stopPolls(sock);
     sock.close();
   } catch {
     // The wrapper can throw on a socket whose endpoint failed; it is closed either way.
@@ -53,24 +53,17 @@ function attach(sock: Sock, how: 'bind' | 'connect', addr: string): void {
   }
 }
 
-interface NnBindings { Send(binding: unknown, msg: Buffer, flags: number): number; Recv(binding: unknown, flags: number): Buffer | number; NN_DONTWAIT: number }
-const nn = (nano as unknown as { _bindings: NnBindings })._bindings;
-
 /**
  * The wrapper's send() queues every message and starts a writable poll for it: a libuv poll
- * handle created and stopped per message plus one more loop turn (the manager's profile under
- * acked load: about a quarter of its time). PUB sends never block and a REP reply goes to the
- * peer that is waiting for it, so those try one non-blocking nn_send first, and only when
- * libnanomsg cannot take the message now (or something is already queued, to keep the order)
- * do they take the wrapper's queued path, which also reports errors as before.
+ * handle created and stopped per message plus one more loop turn (a large share of the
+ * manager's time under acked load, docs/performance.md). PUB sends never block and a REP reply
+ * goes to the peer that is waiting for it, so those try one non-blocking nn_send first, and only
+ * when libnanomsg cannot take the message now (or something is already queued, to keep the
+ * order) do they take the wrapper's queued path, which also reports its errors.
  */
 function sendNow(sock: Sock, buf: Buffer, rep = false): void {
-  if (sock.closed) return;
-  if (sock.queue.length === 0) {
-    // What the wrapper's _send does for REP before each reply: poll for the next request.
-    if (rep) (sock as unknown as { _startPollReceive(): void })._startPollReceive();
-    if (nn.Send((sock as unknown as { binding: unknown }).binding, buf, nn.NN_DONTWAIT) >= 0) return;
-  }
+  if (isClosed(sock)) return;
+  if (queuedSends(sock) === 0 && trySendNow(sock, buf, rep)) return;
   sock.send(buf);
 }
 
@@ -85,18 +78,14 @@ function sleep(ms: number): Promise<void> {
 async function drainThenClose(sock: Sock, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let wait = 0;
-  while (sock.queue.length > 0 && Date.now() < deadline) {
+  while (queuedSends(sock) > 0 && Date.now() < deadline) {
     await sleep(wait);
     wait = Math.min(wait + 1, 5);
   }
-  const drained = sock.queue.length === 0;
+  const drained = queuedSends(sock) === 0;
   // libnanomsg hands the frame to its worker thread asynchronously after nn_send returns and has
   // no working linger; a short grace lets the worker write it to the kernel before nn_close.
-  // Measured on a heavily loaded 2-core machine, 40 child processes each: over TCP 40/40 with
-  // and without the grace, and 200/200 with it. Over ipc:// 30-35 of 40 arrived whatever the
-  // sender waited (0, 2 ms, or until the socket polled writable again): there the receiving
-  // libnanomsg sees the hang-up before it reads the frame, so the legacy channel wants TCP.
-  // Frames far larger than a PLUGIN_MSG (2 MiB) are not covered by this grace.
+  // It covers frames of PLUGIN_MSG size over TCP, not ipc:// (docs/wire-format.md, Transport notes).
   if (drained) await sleep(2);
   closeOnce(sock);
   return drained;
@@ -172,15 +161,14 @@ const PULL_BURST = 256;
  * machinery). nn_recv returns -1 when nothing is waiting (EAGAIN) or the socket is closed.
  */
 function readBursts(sock: Sock, onFrame: (frame: Buffer) => void): void {
-  const internal = sock as unknown as { _receive(): void; binding: unknown };
-  internal._receive = (): void => {
+  onReadable(sock, () => {
     for (let i = 0; i < PULL_BURST; i++) {
-      if (sock.closed) return;
-      const msg = nn.Recv(internal.binding, nn.NN_DONTWAIT);
-      if (typeof msg === 'number') return;
+      if (isClosed(sock)) return;
+      const msg = receiveNow(sock);
+      if (msg === undefined) return;
       onFrame(msg);
     }
-  };
+  });
 }
 
 export interface RepOptions extends PullOptions {
@@ -220,19 +208,18 @@ export function bindRep(
       Promise.resolve()
         .then(() => handle(req))
         .catch((err: unknown) => onFailure(err))
-        .then((reply) => { if (!sock.closed) sendNow(sock, reply, true); });
+        .then((reply) => { if (!isClosed(sock)) sendNow(sock, reply, true); });
     };
     // The wrapper's read for REP: nn_recv, stop polling until the reply is sent (sendNow starts
     // the poll again), push through its Readable stream. Same here without the stream, and the
     // poll is only stopped when a request was actually read.
-    const internal = sock as unknown as { _receive(): void; binding: unknown; _stopPollReceive(): void };
-    internal._receive = (): void => {
-      if (sock.closed) return;
-      const req = nn.Recv(internal.binding, nn.NN_DONTWAIT);
-      if (typeof req === 'number') return;
-      internal._stopPollReceive();
+    onReadable(sock, () => {
+      if (isClosed(sock)) return;
+      const req = receiveNow(sock);
+      if (req === undefined) return;
+      pauseReceive(sock);
       onRequest(req);
-    };
+    });
   };
   if (workers === 1) {
     const sock = open('rep', opts.onError);
@@ -284,7 +271,7 @@ export function bindPub(addr: string, onError?: ErrorSink): Publisher {
   const sock = open('pub', onError);
   attach(sock, 'bind', addr);
   return {
-    publish: (topic, body) => { if (!sock.closed) sendNow(sock, Buffer.from(`${topic} ${body}`)); },
+    publish: (topic, body) => { if (!isClosed(sock)) sendNow(sock, Buffer.from(`${topic} ${body}`)); },
     close: () => closeOnce(sock),
   };
 }

@@ -4,6 +4,12 @@
  */
 import type { Abi } from './layout';
 
+/**
+ * A lease time or lifetime of 0xFFFFFFFF seconds means "infinite" (RFC 2131 3.3, RFC 8415 7.7),
+ * in DHCPv4 `leaseTime` and DHCPv6 preferred/valid lifetimes alike.
+ */
+export const INFINITE = 0xffffffff;
+
 export interface DhcpV4Lease {
   addressAssigned: boolean;
   isExpired: boolean;

@@ -14,8 +14,9 @@
  * The DHCP client waits for the plugin on every lease event, so what node reads, compiles and
  * runs before the send is kept small (docs/performance.md, plugin cost):
  *
- *   dist/NAME.js        the executable (`#!/usr/bin/env node`, mode 755): src/bin.ts with
- *                       @dhcpmgr/plugin-msg taken from its TypeScript sources (ES modules, so
+ *   dist/NAME.js        the executable (`#!/usr/bin/env node`, mode 755): src/bin.ts (the
+ *                       plugin's spec and plugin-msg's `pluginMain`) with @dhcpmgr/plugin-msg
+ *                       taken from its TypeScript sources (ES modules, so
  *                       esbuild drops what the plugin does not use), minified. nanomsg stays
  *                       outside: transport-raw.ts drives its native addon directly, opened at
  *                       run time by its path relative to the bundle as found here (saves node's
@@ -73,14 +74,16 @@ const pinoToChunk = {
   },
 };
 
-/** `@dhcpmgr/plugin-msg` (and `/transport-raw`, `/transport`) from its TypeScript sources. */
+/** `@dhcpmgr/plugin-msg` and its entries (`/runtime`, `/transport-raw`, ...) from its TypeScript sources. */
 const msgDir = path.dirname(require.resolve('@dhcpmgr/plugin-msg/package.json', { paths: [pkgDir] }));
 const pluginMsgFromSrc = {
   name: 'plugin-msg-from-src',
   setup(build) {
-    build.onResolve({ filter: /^@dhcpmgr\/plugin-msg(\/transport(-raw)?)?$/ }, (a) => ({
-      path: path.join(msgDir, 'src', a.path === '@dhcpmgr/plugin-msg' ? 'index.ts' : `${a.path.slice(a.path.lastIndexOf('/') + 1)}.ts`),
-    }));
+    build.onResolve({ filter: /^@dhcpmgr\/plugin-msg(\/[a-z-]+)?$/ }, (a) => {
+      const entry = a.path.slice('@dhcpmgr/plugin-msg'.length + 1) || 'index';
+      const file = path.join(msgDir, 'src', `${entry}.ts`);
+      return { path: fs.existsSync(file) ? file : path.join(msgDir, 'src', entry, 'index.ts') };
+    });
   },
 };
 
@@ -173,14 +176,9 @@ process.stdout.write('ready\\n');`;
 }
 
 async function warmUp(fixture) {
-  const env = { PATH: process.env.PATH || '/usr/bin:/bin' };
-  let event;
-  for (const line of fs.readFileSync(fixture, 'utf8').split('\n')) {
-    if (line.startsWith('argv[1]=')) event = line.slice(8);
-    if (!line || line.startsWith('#') || line.startsWith('argv[')) continue;
-    const i = line.indexOf('=');
-    if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
-  }
+  const { readCapture } = require(require.resolve('@dhcpmgr/plugin-msg/testing', { paths: [pkgDir] }));
+  const { event, env: captured } = readCapture(fixture);
+  const env = { PATH: process.env.PATH || '/usr/bin:/bin', ...captured };
   if (!event) throw new Error(`${fixture}: no argv[1]= line`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-plugin-'));
   let responder;

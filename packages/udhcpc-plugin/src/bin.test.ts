@@ -8,9 +8,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { decode, encode } from '@dhcpmgr/plugin-msg';
 import { envToMsg } from './envToMsg';
-import { builtBin, loadFixtures, runBin } from './__fixtures__/harness';
+import { builtBin, loadFixtures, runBin } from '@dhcpmgr/plugin-msg/testing';
 
-const bin = builtBin('dhcpmgr-udhcpc-plugin');
+const bin = builtBin(join(__dirname, '..'), 'dhcpmgr-udhcpc-plugin');
 let dir: string;
 let cfgEnv: Record<string, string>;
 beforeAll(() => {
@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const bound = loadFixtures().find((f) => f.name === 'bound')!;
+const bound = loadFixtures(join(__dirname, '__fixtures__')).find((f) => f.name === 'bound')!;
 
 function logLines(stderr: string): Array<Record<string, unknown>> {
   return stderr.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -64,7 +64,7 @@ describe('dhcpmgr-udhcpc-plugin executable', () => {
   });
 
   it('exits 0 and sends nothing for nak', () => {
-    const nak = loadFixtures().find((f) => f.name === 'nak')!;
+    const nak = loadFixtures(join(__dirname, '__fixtures__')).find((f) => f.name === 'nak')!;
     const r = runBin(bin, ['nak'], { ...cfgEnv, ...nak.env });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');

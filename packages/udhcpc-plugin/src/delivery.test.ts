@@ -13,10 +13,10 @@ import {
 } from '@dhcpmgr/plugin-msg';
 import { Receiver, bindPull, bindRep } from '@dhcpmgr/plugin-msg/transport';
 import { envToMsg } from './envToMsg';
-import { builtBin, loadFixtures } from './__fixtures__/harness';
+import { builtBin, loadFixtures } from '@dhcpmgr/plugin-msg/testing';
 
-const bin = builtBin('dhcpmgr-udhcpc-plugin');
-const bound = loadFixtures().find((f) => f.name === 'bound')!;
+const bin = builtBin(join(__dirname, '..'), 'dhcpmgr-udhcpc-plugin');
+const bound = loadFixtures(join(__dirname, '__fixtures__')).find((f) => f.name === 'bound')!;
 const expected = (() => {
   const r = envToMsg('bound', bound.env);
   if (r.ok !== true) throw new Error('fixture refused');

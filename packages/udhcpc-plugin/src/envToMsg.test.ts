@@ -1,8 +1,9 @@
+import { join } from 'path';
 import { DhcpV4Message, encode, decode } from '@dhcpmgr/plugin-msg';
 import { envToMsg } from './envToMsg';
-import { loadFixtures } from './__fixtures__/harness';
+import { loadFixtures } from '@dhcpmgr/plugin-msg/testing';
 
-const fixtures = Object.fromEntries(loadFixtures().map((f) => [f.name, f]));
+const fixtures = Object.fromEntries(loadFixtures(join(__dirname, '__fixtures__')).map((f) => [f.name, f]));
 
 function v4(event: string, env: Record<string, string>): DhcpV4Message {
   const r = envToMsg(event, env);

@@ -9,10 +9,11 @@
  * - values the C plugin would cut or misread (too long, "77abc", bad hex, a bad address) are
  *   rejected instead of sent.
  */
-import { DhcpV4Message, EnvToMsgResult, U32_MAX, checkIfname, emptyV4Lease, parseDecimal } from '@dhcpmgr/plugin-msg';
+import { DhcpV4Message, checkIfname, emptyV4Lease } from '@dhcpmgr/plugin-msg';
+import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
 // The same pattern as Node's net.isIPv4 (dotted quad, no leading zeros); `net` itself is not
-// loaded because its sockets stack cost the plugin about 2 ms of start-up on every event.
+// loaded because its sockets stack adds to the plugin's start-up on every event (docs/performance.md).
 const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 const isIPv4 = (s: string): boolean => IPV4.test(s);
 

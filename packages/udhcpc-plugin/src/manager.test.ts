@@ -8,11 +8,11 @@ import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { builtBin, PKG } from './__fixtures__/harness';
+import { builtBin } from '@dhcpmgr/plugin-msg/testing';
 
 jest.setTimeout(600_000); // 500 process starts: ~40 s idle, minutes on a loaded machine
-const bin = builtBin('dhcpmgr-udhcpc-plugin');
-const manager = join(PKG, '..', 'dhcp-manager', 'dist', 'bin.js');
+const bin = builtBin(join(__dirname, '..'), 'dhcpmgr-udhcpc-plugin');
+const manager = join(__dirname, '..', '..', 'dhcp-manager', 'dist', 'bin.js');
 const HTTP = '127.0.0.1:52311';
 let dir: string;
 let mgr: ChildProcess | undefined;

@@ -1,12 +1,12 @@
-import type { PluginSpec } from '@dhcpmgr/plugin-msg';
+import { join } from 'path';
+import { packageVersion } from '@dhcpmgr/plugin-msg';
+import type { PluginSpec } from '@dhcpmgr/plugin-msg/runtime';
 import { envToMsg } from './envToMsg';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = (require('../package.json') as { version: string }).version;
 
 export const spec: PluginSpec = {
   name: 'dhcpmgr-udhcpc-plugin',
-  version: VERSION,
+  // Read only for --version; this file sits one level below package.json in src/, dist/ and the bundle.
+  get version() { return packageVersion(join(__dirname, '..')); },
   events: 'bound, renew, deconfig, leasefail (others, e.g. nak, are ignored)',
   envToMsg: (event, env) => envToMsg(event, env),
 };

@@ -5,9 +5,12 @@
  * masked and checked on their own; every other byte must be equal.
  */
 import { join } from 'path';
-import { encode } from '@dhcpmgr/plugin-msg';
+import { LAYOUTS, encode } from '@dhcpmgr/plugin-msg';
 import { envToMsg } from './envToMsg';
-import { buildTwin, loadFixtures, masked, runTwin } from './__fixtures__/harness';
+import { buildTwin, loadFixtures, masked, runTwin } from '@dhcpmgr/plugin-msg/testing';
+
+/** Where the lease union starts in an LP64 frame (the twins are built for this machine). */
+const U = LAYOUTS.lp64.unionOffset;
 
 let twin: { bin: string; cleanup(): void };
 beforeAll(() => { twin = buildTwin(join(__dirname, '__fixtures__', 'udhcpc_twin.c')); });
@@ -23,7 +26,7 @@ function ours(event: string, env: Record<string, string>): Buffer {
 }
 
 describe('udhcpc plugin vs the C twin', () => {
-  it.each(loadFixtures().map((f) => [f.name, f] as const))('agrees byte for byte on %s (mtu masked)', (_n, f) => {
+  it.each(loadFixtures(join(__dirname, '__fixtures__')).map((f) => [f.name, f] as const))('agrees byte for byte on %s (mtu masked)', (_n, f) => {
     const c = runTwin(twin.bin, f.event, f.env);
     if (f.event === 'nak') {
       expect(c.length).toBe(0);
@@ -69,11 +72,11 @@ describe('udhcpc plugin vs the C twin', () => {
 
   // Where the C plugin cuts or misreads, we refuse: the twin shows what C would have sent.
   const differ: Array<[string, Record<string, string>, string, (c: Buffer) => void]> = [
-    ['"77abc" (C reads 77)', { ...base, lease: '77abc' }, 'lease', (c) => expect(c.readUInt32LE(40 + 260)).toBe(77)],
-    ['"-1" (C sends 4294967295)', { ...base, lease: '-1' }, 'lease', (c) => expect(c.readUInt32LE(40 + 260)).toBe(0xffffffff)],
-    ['a 65-byte staticroutes (C cuts it to 64, unterminated)', { ...base, staticroutes: 'r'.repeat(65) }, 'staticroutes', (c) => expect(c.toString('latin1', 40 + 552, 40 + 616)).toBe('r'.repeat(64))],
-    ['opt58 "zz3c" (C skips the z)', { ...base, opt58: 'zz3c' }, 'opt58', (c) => expect(c.readUInt32LE(40 + 268)).toBe(0x3c)],
-    ['an unparsable ip (C sends the text)', { ...base, ip: 'not-an-ip' }, 'ip', (c) => expect(c.toString('latin1', 40 + 2, 40 + 11)).toBe('not-an-ip')],
+    ['"77abc" (C reads 77)', { ...base, lease: '77abc' }, 'lease', (c) => expect(c.readUInt32LE(U + 260)).toBe(77)],
+    ['"-1" (C sends 4294967295)', { ...base, lease: '-1' }, 'lease', (c) => expect(c.readUInt32LE(U + 260)).toBe(0xffffffff)],
+    ['a 65-byte staticroutes (C cuts it to 64, unterminated)', { ...base, staticroutes: 'r'.repeat(65) }, 'staticroutes', (c) => expect(c.toString('latin1', U + 552, U + 616)).toBe('r'.repeat(64))],
+    ['opt58 "zz3c" (C skips the z)', { ...base, opt58: 'zz3c' }, 'opt58', (c) => expect(c.readUInt32LE(U + 268)).toBe(0x3c)],
+    ['an unparsable ip (C sends the text)', { ...base, ip: 'not-an-ip' }, 'ip', (c) => expect(c.toString('latin1', U + 2, U + 11)).toBe('not-an-ip')],
   ];
   it.each(differ)('refuses what C would misread: %s', (_what, env, variable, checkC) => {
     checkC(runTwin(twin.bin, 'bound', env));

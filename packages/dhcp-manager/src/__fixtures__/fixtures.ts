@@ -3,27 +3,18 @@
  * env/ (udhcpc and dibbler environments recorded in the lab; see docs/tr181.md), following the
  * C plugins' mapping, plus small builders for hand-made cases.
  */
-import { readFileSync, readdirSync } from 'fs';
+import { readdirSync } from 'fs';
 import { join } from 'path';
 import {
   DhcpV4Message, DhcpV6Message, EnvelopeMeta, PluginMsg, emptyV4Lease, emptyV6Lease, encode,
 } from '@dhcpmgr/plugin-msg';
+import { Capture, readCapture as readCaptureFile } from '@dhcpmgr/plugin-msg/testing';
 import type { Ingest } from '../contract';
 
 const DIR = join(__dirname, 'env');
 
-export function readCapture(tool: 'udhcpc' | 'dibbler', name: string): { event: string; env: Record<string, string> } {
-  const env: Record<string, string> = {};
-  let event = '';
-  for (const line of readFileSync(join(DIR, tool, `${name}.env`), 'latin1').split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    const k = line.slice(0, eq);
-    const v = line.slice(eq + 1);
-    if (k === 'argv[1]') event = v;
-    else if (!k.startsWith('argv[')) env[k] = v;
-  }
-  return { event, env };
+export function readCapture(tool: 'udhcpc' | 'dibbler', name: string): Capture {
+  return readCaptureFile(join(DIR, tool, `${name}.env`));
 }
 
 export function captures(tool: 'udhcpc' | 'dibbler'): string[] {

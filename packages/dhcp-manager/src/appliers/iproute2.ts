@@ -8,10 +8,8 @@
  * the model update it belongs to has already been committed and stays.
  */
 import { execFile } from 'child_process';
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 import type { Applier, LeaseChange } from '../contract';
-
-/** 0xFFFFFFFF is "infinite" in DHCPv6; iproute2 spells it `forever`. */
-const INFINITE = 0xffffffff;
 
 export interface ApplyResult {
   change: LeaseChange;
@@ -32,6 +30,7 @@ export interface Iproute2Options {
   onResult?: (r: ApplyResult) => void;
 }
 
+/** iproute2 spells an infinite lifetime `forever`. */
 function lifetime(v: number): string {
   return v === INFINITE ? 'forever' : String(v);
 }

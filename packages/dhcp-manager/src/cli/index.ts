@@ -60,12 +60,8 @@ export function plainGet(argv: string[], env: NodeJS.ProcessEnv): { url: string;
 
 /** This package's version, read without loading the daemon's modules. */
 function packageVersion(): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../version') as typeof import('../version')).VERSION;
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {

@@ -7,7 +7,7 @@
 import type { DhcpV4Message } from '@dhcpmgr/plugin-msg';
 import { v4Payload } from '../events';
 import { V4Lease, V4Record, expiryOf } from '../model/types';
-import { INFINITE, V4_SET_STATES, netmaskLength } from '../validate';
+import { V4_SET_STATES, netmaskLength } from '../validate';
 import { HandlerOutput, sameList, tokens } from './types';
 
 function broadcastOf(address: string, prefixLength: number): string {
@@ -33,7 +33,7 @@ function leaseOf(m: DhcpV4Message, at: number, truncated: ReadonlySet<string>): 
     renewalTime: l.renewalTime,
     rebindingTime: l.rebindingTime,
     obtainedAt: at,
-    expiresAt: l.leaseTime === INFINITE ? null : expiryOf(at, l.leaseTime),
+    expiresAt: expiryOf(at, l.leaseTime),
     timeOffset: l.isTimeOffsetAssigned ? l.timeOffset : null,
     timeZone: l.timeZone,
     mtu: l.mtuAssigned && l.mtuSize >= 68 && l.mtuSize <= 65535 ? l.mtuSize : null,

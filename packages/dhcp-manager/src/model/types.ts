@@ -3,6 +3,7 @@
  * from these when read; the store persists each record as one row, so a message rewrites one
  * small row, never the whole tree. Times are ms since the epoch; `null` expiry = infinite.
  */
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 
 export interface V4Lease {
   address: string;
@@ -87,7 +88,7 @@ export function isActive(r: LeaseRecord): boolean {
 
 /** Absolute expiry of a relative lifetime in seconds from `base` ms; null = infinite. */
 export function expiryOf(base: number, seconds: number): number | null {
-  return seconds === 0xffffffff ? null : base + seconds * 1000;
+  return seconds === INFINITE ? null : base + seconds * 1000;
 }
 
 /** Seconds left until `until` (rounded down, never negative); -1 for infinite. */

@@ -5,18 +5,17 @@
  *
  * Lazy: udhcpc waits for the plugin on every event, and on the normal path (a delivered event
  * at the default level `info`) nothing is logged. So pino is loaded, and the log file opened,
- * only when the first line at an enabled level is written (bench: loading pino cost about a
- * third of the plugin's start-up above bare node).
+ * only when the first line at an enabled level is written (docs/performance.md: loading pino is
+ * a large share of the plugin's start-up).
  */
 import type { Level, Logger } from 'pino';
+import { isLogLevel } from '../levels';
 
 export interface PluginLogOptions {
   name: string;
   level?: string;
   file?: string;
 }
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** pino's numeric levels. */
 const VALUES: Record<string, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity };
@@ -41,7 +40,7 @@ function createPino(name: string, level: string, file: string | undefined): Logg
 }
 
 export function createPluginLogger(opts: PluginLogOptions): Logger {
-  const level = opts.level && (LOG_LEVELS as readonly string[]).includes(opts.level) ? opts.level : 'info';
+  const level = isLogLevel(opts.level) ? opts.level : 'info';
   const threshold = VALUES[level]!;
   let real: Logger | undefined;
   const get = (): Logger => (real ??= createPino(opts.name, level, opts.file));

@@ -1,4 +1,6 @@
-import { DEFAULTS, checkIfname, loadConfig, parseDecimal } from './client';
+import { checkIfname } from '../ifname';
+import { DEFAULTS, loadConfig } from './config';
+import { parseDecimal } from './parse';
 
 const files = (m: Record<string, string>) => (p: string): Buffer => {
   if (m[p] === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -44,6 +46,9 @@ describe('parsing helpers', () => {
   it('accepts Linux interface names only', () => {
     expect(checkIfname('erouter0')).toBeUndefined();
     expect(checkIfname('a'.repeat(15))).toBeUndefined();
-    for (const bad of [undefined, '', 'a'.repeat(16), 'eth0/1', 'eth 0', '..', 'eth0:1']) expect(checkIfname(bad)).toBeDefined();
+    expect(checkIfname(undefined)).toBe('is missing or empty');
+    expect(checkIfname('')).toBe('is missing or empty');
+    expect(checkIfname('a'.repeat(16))).toBe(`"${'a'.repeat(16)}" is 16 bytes; an interface name has at most 15`);
+    for (const bad of ['eth0/1', 'eth 0', '..', 'eth0:1']) expect(checkIfname(bad)).toBe(`"${bad}" is not a valid interface name`);
   });
 });
