@@ -35,6 +35,15 @@ export const DEFAULTS = {
   'replay-window': 300,
   'ipc-mode': '',
   'ipc-group': '',
+  'gateway-id': '',
+  'mqtt-url': '',
+  'mqtt-client-id': '',
+  'mqtt-credentials-file': '',
+  'mqtt-ca': '',
+  'mqtt-cert': '',
+  'mqtt-key': '',
+  'mqtt-topic-prefix': '',
+  'mqtt-outbox-limit': 100000,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -74,6 +83,15 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'replay-window': { type: 'number', describe: 'Seconds an authenticated acked message stays acceptable after the plugin stamped it (measured on the monotonic clock for senders of this boot). Each accepted message is remembered this long so that a replay is refused.' },
   'ipc-mode': { type: 'string', describe: 'File mode (octal, e.g. 0660) applied to the socket files of ipc:// endpoints after they are bound, so that only the DHCP clients\' user or group can connect. Empty: leave the mode the umask gave.' },
   'ipc-group': { type: 'string', describe: 'Group name or numeric gid given to the socket files of ipc:// endpoints after they are bound (use with --ipc-mode 0660). Empty: unchanged.' },
+  'gateway-id': { type: 'string', describe: 'Stable name of this gateway in exported data (1-64 letters, digits, ".", "_", "-"): the default MQTT client id is `dhcpmgr-<gateway-id>` and the default topic prefix `dhcpmgr/<gateway-id>`. Empty: the contents of /etc/machine-id.' },
+  'mqtt-url': { type: 'string', describe: 'Export lease events and the current lease state to this MQTT broker: `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (TLS). Events are written to an outbox in the store in the same transaction as the lease and leave it only after the broker acknowledged them (QoS 1), so a broker that is away loses nothing. Empty: no exporter (the MQTT code is not even loaded).' },
+  'mqtt-client-id': { type: 'string', describe: 'MQTT client id. Empty: `dhcpmgr-<gateway-id>`.' },
+  'mqtt-credentials-file': { type: 'string', describe: 'File holding the MQTT user name on its first line and the password on its second. Same rules as --key-file: a regular file owned by root (or the daemon\'s user), mode 0600 or 0400, else the daemon refuses to start. Empty: connect without a user name.' },
+  'mqtt-ca': { type: 'string', describe: 'With mqtts://: PEM file of the CA certificates that the broker\'s certificate must chain to. Empty: the system\'s CAs.' },
+  'mqtt-cert': { type: 'string', describe: 'With mqtts://: PEM client certificate (with --mqtt-key) for brokers that authenticate clients by certificate.' },
+  'mqtt-key': { type: 'string', describe: 'With mqtts://: PEM private key of --mqtt-cert. Same ownership and mode rules as --key-file.' },
+  'mqtt-topic-prefix': { type: 'string', describe: 'Prefix of every topic the exporter publishes (`<prefix>/events/...`, `<prefix>/state/...`, `<prefix>/status`); no wildcards. Empty: `dhcpmgr/<gateway-id>`.' },
+  'mqtt-outbox-limit': { type: 'number', describe: 'Most events the MQTT outbox holds while the broker is away (1-10000000). When full, the oldest events are dropped and counted (dhcpmgr_mqtt_dropped_total); the retained state per client is kept apart and still ends up right.' },
 };
 
 export type Endpoint = string | null;
@@ -106,6 +124,8 @@ export interface Config {
   /** Applied to ipc:// socket files after bind (monitor/ipcperm.ts). */
   ipcMode?: number;
   ipcGroup?: string;
+  /** The MQTT exporter (export/options.ts); absent without --mqtt-url. */
+  mqtt?: import('./export/options').MqttConfig;
 }
 
 export class ConfigError extends Error {
@@ -234,7 +254,17 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     ...authAndIpc(pick),
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
+    ...mqttOptions(pick),
   };
+}
+
+function mqttOptions(pick: (name: OptionName) => unknown): Pick<Config, 'mqtt'> {
+  const { resolveMqtt } = require('./export/options') as typeof import('./export/options');
+  const mqtt = resolveMqtt(pick, bad, (option, file, minBytes) => {
+    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    try { return loadKeyFile(file, { option, minBytes }); } catch (err) { throw new ConfigError((err as Error).message); }
+  });
+  return mqtt ? { mqtt } : {};
 }
 
 function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 'ipcMode' | 'ipcGroup'> {

@@ -26,6 +26,8 @@ import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
 import { WalSync } from './monitor/walsync';
 import { Checkpointer } from './monitor/checkpointer';
+import type { CommitHook } from './engine';
+import type { MqttExporter } from './export/mqtt';
 
 /** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
 export const DB_FILE = 'dhcpmgr.sqlite';
@@ -43,7 +45,7 @@ export interface EngineLike {
   close(): void;
 }
 
-export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }) => EngineLike;
+export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier; commitHook?: CommitHook }) => EngineLike;
 
 export const VERSION: string = (() => {
   try {
@@ -71,6 +73,7 @@ export class Daemon {
   private auth: SenderAuth | undefined;
   private walSync: WalSync | undefined;
   private checkpointer: Checkpointer | undefined;
+  private mqtt: MqttExporter | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -87,11 +90,17 @@ export class Daemon {
     // event loop; nothing is acknowledged (or a spool file removed) before that fsync is done.
     const walSync = c.durability === 'full' ? new WalSync(join(c.stateDir, WAL_FILE), c.stateDir, (s) => this.metrics.walFsyncSeconds.observe(s)) : undefined;
     this.walSync = walSync;
+    if (c.mqtt) {
+      // Loaded only with --mqtt-url, so that a manager without the exporter never loads mqtt.js.
+      const { MqttExporter } = require('./export/mqtt') as typeof import('./export/mqtt');
+      this.mqtt = new MqttExporter(c.mqtt, { logger: this.log, registry: this.metrics.registry, remember: (m) => this.remember('mqtt', m) });
+    }
     const engine = factory(
       { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface },
-      { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
+      { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier, ...(this.mqtt ? { commitHook: this.mqtt.outbox } : {}) },
     );
     this.engine = engine;
+    this.mqtt?.start();
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -159,6 +168,7 @@ export class Daemon {
     await this.applier?.idle();
     this.walSync?.close();
     await this.checkpointer?.close();
+    await this.mqtt?.stop();
     this.engine?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
@@ -185,6 +195,7 @@ export class Daemon {
       durability: this.config.durability,
       walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
       checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
+      mqtt: this.mqtt?.status(),
       lastErrors: [...this.lastErrors],
     };
   }

@@ -29,7 +29,21 @@ import { route } from './router';
 import { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
-export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }
+export interface EngineDeps {
+  logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier;
+  /** Extra writes committed atomically with the leases (export/outbox.ts); absent: none. */
+  commitHook?: CommitHook;
+}
+
+/**
+ * Runs inside the store transaction of every ingest batch and expiry round, after the lease rows:
+ * what it writes commits or rolls back with them. `records` are the records the transaction
+ * wrote (final state per interface and version). `open` gets the store once, before any commit.
+ */
+export interface CommitHook {
+  open(store: Store): void;
+  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>): void;
+}
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
@@ -79,6 +93,7 @@ export class Engine {
       stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
     });
     const engine = new Engine(opts, deps, store);
+    if (deps.commitHook && !store.readOnly) deps.commitHook.open(store);
     engine.restore();
     return engine;
   }
@@ -176,6 +191,7 @@ export class Engine {
         for (const [ifname, instance] of newInstances) this.store.putInterface(ifname, instance);
         for (const [key, record] of staged) this.store.putLease(ifnameOf(key), record.version, record, stagedOrders.get(key)!);
         for (const p of pending) this.store.addHistory(p.event);
+        this.deps.commitHook?.inTransaction(pending.map((p) => p.event), [...staged].map(([key, record]) => ({ ifname: ifnameOf(key), record })));
       });
     } catch (err) {
       endCommit();
@@ -301,6 +317,7 @@ export class Engine {
           this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
           this.store.addHistory(o.event);
         }
+        this.deps.commitHook?.inTransaction(outs.map((o) => o.event), outs.map((o) => ({ ifname: ifnameOf(o.key), record: o.out.record })));
       });
     } catch (err) {
       endCommit();
