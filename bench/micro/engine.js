@@ -8,6 +8,7 @@
  *
  *   node bench/micro/engine.js [--interfaces 64] [--batch 256] [--messages 200000]
  *                              [--durability normal|full] [--dir DIR] [--rounds 3] [--dist DIR]
+ *                              [--outbox LIMIT]
  *
  * Default state dir: a fresh one under /dev/shm (tmpfs) for normal, os.tmpdir() for full.
  * Prints CPU us/message (user+sys of this process) and wall messages/s per round, and the
@@ -35,6 +36,7 @@ const batch = Number(arg('batch', 256));
 const messages = Number(arg('messages', 200000));
 const durability = arg('durability', 'normal');
 const rounds = Number(arg('rounds', 3));
+const outboxLimit = Number(arg('outbox', 0));
 const base = arg('dir', durability === 'normal' && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
 
 function runOnce() {
@@ -44,6 +46,7 @@ function runOnce() {
   const applier = { name: 'none', apply() {}, idle: async () => undefined };
   const engine = Engine.open({ stateDir, abi: 'auto', durability }, {
     logger: pino({ level: 'warn' }), metrics: new ManagerMetrics(), sink, applier,
+    ...(outboxLimit > 0 ? { commitHook: new (require(path.join(dist, 'export', 'outbox')).Outbox)(outboxLimit) } : {}),
   });
   // Four pushers' pools, interleaved, as the socket suite's 4 pushers would arrive.
   const pools = [0, 1, 2, 3].map((seed) => framePool(Math.ceil(messages / 4), interfaces, seed * 7));
@@ -84,4 +87,4 @@ for (let r = 0; r < rounds; r++) {
 const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
 console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg (min ${Math.min(...out.map((x) => x.usPerMsg)).toFixed(1)}),` +
   ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall` +
-  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base})`);
+  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base}${outboxLimit > 0 ? `, MQTT outbox limit ${outboxLimit}` : ''})`);

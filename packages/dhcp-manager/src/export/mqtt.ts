@@ -12,7 +12,9 @@
  * forgets whatever was in flight and the next connection starts again from the oldest row still
  * in the outbox, so nothing is skipped and the order per client stays the id order. A row the
  * broker had delivered but whose PUBACK was lost is published again (QoS 1 is at least once):
- * the MQTT 5 user property `seq` (the outbox id, never reused) lets a subscriber drop such a repeat.
+ * the MQTT 5 user property `seq` (the event's outbox number, never reused) lets a subscriber drop
+ * such a repeat. The broker acknowledges in order; the outbox is told the highest number up to
+ * which every event was acknowledged.
  * Back-off between attempts: 1 s doubling to 30 s, each wait drawn from 50-100 % of that (a fleet
  * that lost its central broker does not come back in step).
  * Loaded only with --mqtt-url (the daemon requires it lazily).
@@ -20,13 +22,15 @@
 import type { Logger } from 'pino';
 import * as prom from 'prom-client';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { Outbox } from './outbox';
+import { Outbox, OutboxEvent } from './outbox';
 import type { MqttConfig } from './options';
 
 const WINDOW = 128;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 const STOP_WAIT_MS = 1000;
+/** Changed states are published at most this often (the latest committed state each time). */
+const STATE_INTERVAL_MS = 100;
 
 export interface ExporterDeps {
   logger: Logger;
@@ -56,11 +60,16 @@ export class MqttExporter {
   private connected = false;
   private started = false;
   private stopped = false;
-  /** Highest outbox id handed to the current connection. */
+  /** Highest event seq handed to the current connection, and events read but not yet published. */
   private cursor = 0;
-  private inflight = 0;
-  private readonly statesInFlight = new Map<string, number>();
-  private acked: number[] = [];
+  private buffer: OutboxEvent[] = [];
+  private bufferAt = 0;
+  /** Published, in seq order: true once acknowledged. The leading acknowledged ones move `ackFloor`. */
+  private readonly unacked = new Map<number, boolean>();
+  private ackFloor = 0;
+  private flushedFloor = 0;
+  private lastStatesAt = 0;
+  private stateTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private retry: NodeJS.Timeout | undefined;
   private backoffMs = BACKOFF_MIN_MS;
@@ -131,16 +140,14 @@ export class MqttExporter {
     this.connectedSince = Date.now();
     this.counts.connects++;
     this.backoffMs = BACKOFF_MIN_MS;
-    this.cursor = 0;
-    this.inflight = 0;
-    this.statesInFlight.clear();
+    this.resetConnectionState();
     this.metrics.connected.set(1);
     this.lastMessage = '';
     const { depth } = this.outbox.counts();
     this.log.info({ url: this.cfg.url, clientId: this.cfg.clientId, outboxDepth: depth }, 'mqtt connected');
     this.client!.publish(`${this.cfg.topicPrefix}/status`, 'online', { qos: 1, retain: true });
     // Every state again, not only the unsent ones: the broker may have lost its retained messages.
-    this.publishStates(this.outbox.states(false));
+    this.publishStates(this.outbox.states(true));
     this.pump();
   }
 
@@ -150,8 +157,7 @@ export class MqttExporter {
     this.connectedSince = undefined;
     this.metrics.connected.set(0);
     this.flushAcks();
-    this.inflight = 0;
-    this.statesInFlight.clear();
+    this.resetConnectionState();
     this.client?.end(true);
     this.client = undefined;
     if (this.stopped) return;
@@ -184,12 +190,33 @@ export class MqttExporter {
     });
   }
 
+  /** A new connection starts again from the oldest event still in the outbox. */
+  private resetConnectionState(): void {
+    this.cursor = 0;
+    this.buffer = [];
+    this.bufferAt = 0;
+    this.unacked.clear();
+  }
+
+  private get inflight(): number {
+    return this.unacked.size;
+  }
+
+  private acknowledged(seq: number): void {
+    if (!this.unacked.has(seq)) return;
+    this.unacked.set(seq, true);
+    for (const [s, done] of this.unacked) {
+      if (!done) break;
+      this.ackFloor = s;
+      this.unacked.delete(s);
+    }
+  }
+
   private flushAcks(): void {
-    if (this.acked.length === 0) return;
-    const ids = this.acked;
-    this.acked = [];
+    if (this.ackFloor <= this.flushedFloor) return;
+    this.flushedFloor = this.ackFloor;
     try {
-      this.outbox.ack(ids);
+      this.outbox.ackThrough(this.ackFloor);
     } catch (err) {
       this.log.error({ err }, 'mqtt outbox: deleting acknowledged events failed (they will be published again)');
     }
@@ -199,37 +226,53 @@ export class MqttExporter {
     if (!this.connected || !this.client || !this.outbox.opened) return;
     const client = this.client;
     const gen = this.gen;
-    this.publishStates(this.outbox.states(true).filter((s) => this.statesInFlight.get(s.client) !== s.rev));
-    while (this.inflight < WINDOW) {
-      const rows = this.outbox.take(this.cursor, WINDOW - this.inflight);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        this.cursor = row.id;
-        this.inflight++;
-        client.publish(`${this.cfg.topicPrefix}/events/${row.client}`, row.body,
-          { qos: 1, properties: { userProperties: { seq: String(row.id) } } },
-          (err) => {
-            if (gen !== this.gen || err) return;
-            this.inflight--;
-            this.acked.push(row.id);
-            this.counts.published++;
-            this.metrics.published.inc();
-            this.kick();
-          });
+    this.maybePublishStates();
+    while (this.unacked.size < WINDOW) {
+      if (this.bufferAt >= this.buffer.length) {
+        this.buffer = this.outbox.take(this.cursor, WINDOW);
+        this.bufferAt = 0;
+        if (this.buffer.length === 0) break;
       }
+      const ev = this.buffer[this.bufferAt++]!;
+      this.cursor = ev.seq;
+      this.unacked.set(ev.seq, false);
+      client.publish(`${this.cfg.topicPrefix}/events/${ev.client}`, ev.body,
+        { qos: 1, properties: { userProperties: { seq: String(ev.seq) } } },
+        (err) => {
+          if (gen !== this.gen || err) return;
+          this.acknowledged(ev.seq);
+          this.counts.published++;
+          this.metrics.published.inc();
+          this.kick();
+        });
     }
   }
 
-  private publishStates(states: Array<{ client: string; payload: string; rev: number }>): void {
+  /** Changed states, at most every STATE_INTERVAL_MS (a burst of commits costs one read of the leases). */
+  private maybePublishStates(): void {
+    if (!this.outbox.statesChanged || this.stateTimer) return;
+    const wait = this.lastStatesAt + STATE_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.stateTimer = setTimeout(() => {
+        this.stateTimer = undefined;
+        if (this.connected) this.maybePublishStates();
+      }, wait);
+      return;
+    }
+    try {
+      this.publishStates(this.outbox.states(false));
+    } catch (err) {
+      this.log.error({ err }, 'mqtt: reading the lease states failed');
+    }
+  }
+
+  private publishStates(states: Array<{ client: string; payload: string }>): void {
     const client = this.client!;
     const gen = this.gen;
+    this.lastStatesAt = Date.now();
     for (const s of states) {
-      this.statesInFlight.set(s.client, s.rev);
       client.publish(`${this.cfg.topicPrefix}/state/${s.client}`, s.payload, { qos: 1, retain: true }, (err) => {
-        if (gen !== this.gen || err) return;
-        if (this.statesInFlight.get(s.client) === s.rev) this.statesInFlight.delete(s.client);
-        this.counts.statesPublished++;
-        try { this.outbox.stateSent(s.client, s.rev); } catch (e) { this.log.error({ err: e }, 'mqtt outbox: marking a state sent failed'); }
+        if (gen === this.gen && !err) this.counts.statesPublished++;
       });
     }
   }
@@ -251,6 +294,7 @@ export class MqttExporter {
     if (this.stopped) return;
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.stateTimer) clearTimeout(this.stateTimer);
     const client = this.client;
     if (client && this.connected) {
       await new Promise<void>((resolve) => {

@@ -12,7 +12,7 @@ import { eventJson } from '../events';
 import { ManagerMetrics } from '../metrics';
 import { legacy, v4, v4Clear, v6 } from '../__fixtures__/fixtures';
 import { T0 } from '../__fixtures__/harness';
-import { Outbox } from './outbox';
+import { COMPRESS_FROM, Outbox } from './outbox';
 
 interface Rig { engine: Engine; outbox: Outbox; events: LeaseEvent[]; kicks: number; dir: string; clock: { now: number } }
 
@@ -51,61 +51,84 @@ describe('MQTT outbox', () => {
       'Device.DHCPv4.Client.1', 'Device.DHCPv6.Client.1', 'Device.DHCPv4.Client.1', 'Device.DHCPv4.Client.2', 'Device.DHCPv4.Client.1',
     ]);
     expect(rows.map((x) => x.body)).toEqual(r.events.map(eventJson));
-    expect(rows.map((x) => x.id)).toEqual([...rows.map((x) => x.id)].sort((a, b) => a - b));
-    expect(r.outbox.counts()).toEqual({ depth: 5, dropped: 0 });
+    expect(rows.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.outbox.counts()).toEqual({ depth: 5, dropped: 0, nextSeq: 6 });
     expect(r.kicks).toBe(2);
   });
 
-  it('keeps one state per client, replaced on change and emptied (to clear the retained message) at lease end', () => {
+  it('reads on from any event, also from the middle of a commit', () => {
+    const r = rig(1000);
+    r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
+    r.engine.ingestBatch([renew('wan0', 4), renew('wan0', 5)]);
+    const leaseTimes = (after: number) => r.outbox.take(after, 100).map((x) => JSON.parse(x.body).lease.leaseTime);
+    expect(leaseTimes(0)).toEqual([1, 2, 3, 4, 5]);
+    expect(leaseTimes(2)).toEqual([3, 4, 5]);
+    expect(leaseTimes(3)).toEqual([4, 5]);
+    expect(leaseTimes(5)).toEqual([]);
+  });
+
+  it('reads back a commit big enough to be stored compressed, in order, also in parts', () => {
+    const r = rig(1000);
+    const n = COMPRESS_FROM + 8;
+    r.engine.ingestBatch(Array.from({ length: n }, (_, i) => renew(`wan${i % 5}`, 1000 + i)));
+    r.engine.ingestBatch([renew('wan0', 5000)]);
+    const all = r.outbox.take(0, 1000);
+    expect(all.map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([...Array.from({ length: n }, (_, i) => 1000 + i), 5000]);
+    expect(all.map((x) => x.body)).toEqual(r.events.map(eventJson));
+    expect(all.slice(0, 5).map((x) => x.client)).toEqual(['Device.DHCPv4.Client.1', 'Device.DHCPv4.Client.2', 'Device.DHCPv4.Client.3', 'Device.DHCPv4.Client.4', 'Device.DHCPv4.Client.5']);
+    expect(r.outbox.take(10, 1000).map((x) => x.seq)).toEqual(all.slice(10).map((x) => x.seq));
+    expect(r.outbox.ackThrough(20)).toBe(20);
+    expect(r.outbox.take(0, 1000).map((x) => x.seq)).toEqual(all.slice(20).map((x) => x.seq));
+  });
+
+  it('renders the committed state of each client, only the changed ones on request, and an empty payload at lease end', () => {
     const r = rig(1000);
     r.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0)]);
     r.engine.ingestBatch([renew('wan0', 7200)]);
-    const states = Object.fromEntries(r.outbox.states(true).map((s) => [s.client, s]));
+    const states = Object.fromEntries(r.outbox.states(false).map((s) => [s.client, s.payload]));
     expect(Object.keys(states)).toEqual(['Device.DHCPv4.Client.1', 'Device.DHCPv6.Client.1']);
-    const s4 = JSON.parse(states['Device.DHCPv4.Client.1']!.payload);
-    expect(s4).toMatchObject({ client: 'Device.DHCPv4.Client.1', ifname: 'wan0', version: 4, state: 'renew', lease: { leaseTime: 7200 } });
-    expect(states['Device.DHCPv4.Client.1']!.rev).toBe(2);
-    expect(JSON.parse(states['Device.DHCPv6.Client.1']!.payload).lease.iaPd.prefix).toMatch(/\/\d+$/);
+    expect(JSON.parse(states['Device.DHCPv4.Client.1']!)).toMatchObject({ client: 'Device.DHCPv4.Client.1', ifname: 'wan0', version: 4, state: 'renew', lease: { leaseTime: 7200 } });
+    expect(JSON.parse(states['Device.DHCPv6.Client.1']!).lease.iaPd.prefix).toMatch(/\/\d+$/);
+    expect(r.outbox.statesChanged).toBe(false);
+    expect(r.outbox.states(false)).toEqual([]);
 
-    r.outbox.stateSent('Device.DHCPv4.Client.1', 2);
-    expect(r.outbox.states(true).map((s) => s.client)).toEqual(['Device.DHCPv6.Client.1']);
     r.engine.ingestBatch([legacy(v4Clear('wan0', 'deconfig'), T0)]);
-    const cleared = r.outbox.states(true);
-    expect(cleared).toEqual([expect.objectContaining({ client: 'Device.DHCPv4.Client.1', payload: '', rev: 3 }), expect.objectContaining({ client: 'Device.DHCPv6.Client.1' })]);
-    r.outbox.stateSent('Device.DHCPv4.Client.1', 3);
-    expect(r.outbox.states(false).map((s) => s.client)).toEqual(['Device.DHCPv6.Client.1']);
-  });
-
-  it('marks a state sent only for the revision the broker acknowledged', () => {
-    const r = rig(1000);
-    r.engine.ingestBatch([renew('wan0', 100)]);
-    r.engine.ingestBatch([renew('wan0', 200)]);
-    r.outbox.stateSent('Device.DHCPv4.Client.1', 1);
-    expect(r.outbox.states(true)).toEqual([expect.objectContaining({ rev: 2 })]);
-    expect(JSON.parse(r.outbox.states(true)[0]!.payload).lease.leaseTime).toBe(200);
+    expect(r.outbox.statesChanged).toBe(true);
+    expect(r.outbox.states(false)).toEqual([{ client: 'Device.DHCPv4.Client.1', payload: '' }]);
+    expect(r.outbox.states(true).map((s) => [s.client, s.payload === ''])).toEqual([['Device.DHCPv4.Client.1', true], ['Device.DHCPv6.Client.1', false]]);
   });
 
   it('drops the oldest events beyond the limit, counts them, and leaves the state right', () => {
     const r = rig(5);
     for (let i = 1; i <= 8; i++) r.engine.ingestBatch([renew('wan0', 1000 + i)]);
-    const rows = r.outbox.take(0, 100);
-    expect(rows.map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([1004, 1005, 1006, 1007, 1008]);
-    expect(r.outbox.counts()).toEqual({ depth: 5, dropped: 3 });
+    const leaseTimes = () => r.outbox.take(0, 100).map((x) => JSON.parse(x.body).lease.leaseTime);
+    expect(leaseTimes()).toEqual([1004, 1005, 1006, 1007, 1008]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 3 });
     r.engine.ingestBatch([renew('wan0', 2001), renew('wan1', 2002), renew('wan0', 2003)]);
-    expect(r.outbox.take(0, 100).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([1007, 1008, 2001, 2002, 2003]);
-    expect(r.outbox.counts()).toEqual({ depth: 5, dropped: 6 });
-    expect(JSON.parse(r.outbox.states(true).find((s) => s.client === 'Device.DHCPv4.Client.1')!.payload).lease.leaseTime).toBe(2003);
+    expect(leaseTimes()).toEqual([1007, 1008, 2001, 2002, 2003]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 6 });
+    // Part of a commit: the two oldest of this one go as well.
+    r.engine.ingestBatch([renew('wan0', 3001), renew('wan0', 3002), renew('wan0', 3003), renew('wan0', 3004)]);
+    expect(leaseTimes()).toEqual([2003, 3001, 3002, 3003, 3004]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 10 });
+    expect(JSON.parse(r.outbox.states(true).find((s) => s.client === 'Device.DHCPv4.Client.1')!.payload).lease.leaseTime).toBe(3004);
   });
 
-  it('deletes a row only when acknowledged; an ack of an already dropped row changes nothing', () => {
+  it('removes events only when acknowledged; acknowledging dropped events changes nothing', () => {
     const r = rig(3);
     r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
-    const [first, second] = r.outbox.take(0, 2);
-    expect(r.outbox.take(second!.id, 10)).toHaveLength(1);
-    r.engine.ingestBatch([renew('wan0', 4)]); // drops `first`
-    expect(r.outbox.ack([first!.id, second!.id])).toBe(1);
-    expect(r.outbox.counts()).toEqual({ depth: 2, dropped: 1 });
-    expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([3, 4]);
+    expect(r.outbox.ackThrough(1)).toBe(1);
+    expect(r.outbox.counts()).toMatchObject({ depth: 2, dropped: 0 });
+    expect(r.outbox.take(0, 10).map((x) => x.seq)).toEqual([2, 3]);
+    r.engine.ingestBatch([renew('wan0', 4), renew('wan0', 5)]); // 2 is dropped
+    expect(r.outbox.counts()).toMatchObject({ depth: 3, dropped: 1 });
+    expect(r.outbox.ackThrough(3)).toBe(1);
+    expect(r.outbox.ackThrough(3)).toBe(0);
+    expect(r.outbox.counts()).toMatchObject({ depth: 2, dropped: 1 });
+    expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([4, 5]);
+    expect(r.outbox.ackThrough(5)).toBe(2);
+    expect(r.outbox.counts()).toMatchObject({ depth: 0, dropped: 1 });
+    expect(r.outbox.take(0, 10)).toEqual([]);
   });
 
   it('commits nothing when the lease transaction fails after the outbox wrote its rows', () => {
@@ -122,33 +145,35 @@ describe('MQTT outbox', () => {
     const results = r.engine.ingestBatch([renew('wan0', 2), renew('wan1', 3)]);
     expect(results.map((x) => x.status)).toEqual(['unavailable', 'unavailable']);
     expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([1]);
-    expect(r.outbox.counts()).toEqual({ depth: 1, dropped: 0 });
-    expect(r.outbox.states(false).map((s) => [s.client, s.rev])).toEqual([['Device.DHCPv4.Client.1', 1]]);
+    expect(r.outbox.counts()).toEqual({ depth: 1, dropped: 0, nextSeq: 2 });
+    // The state shown is the committed one, not the one of the failed transaction.
+    expect(r.outbox.states(true).map((s) => [s.client, JSON.parse(s.payload).lease.leaseTime])).toEqual([['Device.DHCPv4.Client.1', 1]]);
     fail = false;
     r.engine.ingestBatch([renew('wan0', 4)]);
-    expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([1, 4]);
+    expect(r.outbox.take(0, 10).map((x) => [x.seq, JSON.parse(x.body).lease.leaseTime])).toEqual([[1, 1], [2, 4]]);
   });
 
-  it('takes expiry events and clears the state in the expiry transaction', () => {
+  it('takes expiry events and shows the state cleared after the expiry transaction', () => {
     const r = rig(1000);
     r.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 60, renewalTime: 30, rebindingTime: 50 }), T0)]);
+    r.outbox.states(true);
     r.clock.now = T0 + 61_000;
     expect(r.engine.expireDue()).toHaveLength(1);
     const rows = r.outbox.take(0, 10);
     expect(rows.map((x) => JSON.parse(x.body).msgTypeName)).toEqual(['LEASE_UPDATE', 'LEASE_DEL']);
     expect(JSON.parse(rows[1]!.body).cause).toBe('expired-by-manager');
-    expect(r.outbox.states(true)).toEqual([expect.objectContaining({ client: 'Device.DHCPv4.Client.1', payload: '' })]);
+    expect(r.outbox.states(false)).toEqual([{ client: 'Device.DHCPv4.Client.1', payload: '' }]);
   });
 
-  it('keeps its rows, order and counters across a reopen of the store', () => {
+  it('keeps its events, numbers and counters across a reopen of the store', () => {
     const r = rig(2);
     r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
     const before = r.outbox.take(0, 10);
     r.engine.close();
     const again = rig(2, undefined, r.dir);
     expect(again.outbox.take(0, 10)).toEqual(before);
-    expect(again.outbox.counts()).toEqual({ depth: 2, dropped: 1 });
+    expect(again.outbox.counts()).toEqual({ depth: 2, dropped: 1, nextSeq: 4 });
     again.engine.ingestBatch([renew('wan0', 4)]);
-    expect(again.outbox.take(0, 10).map((x) => x.id)).toEqual([before[1]!.id, before[1]!.id + 1]);
+    expect(again.outbox.take(0, 10).map((x) => x.seq)).toEqual([3, 4]);
   });
 });
