@@ -74,7 +74,9 @@ describe('MQTT export to a real mosquitto', () => {
     expect(JSON.parse(events[0]!.text)).toMatchObject({ ifname: 'wan0', version: 4, msgTypeName: 'LEASE_UPDATE', lease: { ipAddress: '192.0.2.10' } });
     pub.close();
 
-    // A subscriber that connects afterwards gets the retained state and status.
+    // States are published at most every 100 ms: wait until both went out, then a subscriber
+    // that connects afterwards gets them as retained messages, with the status.
+    await waitFor('both states', () => ['4', '6'].every((v) => early.msgs.some((m) => m.topic === `dhcpmgr/gw-one/state/Device.DHCPv${v}.Client.1`)) || undefined, 5000);
     const late = await subscribe(b.url, 'dhcpmgr/gw-one/#');
     subs.push(late);
     await waitFor('retained', () => late.msgs.length >= 3 || undefined, 5000);
@@ -152,6 +154,13 @@ describe('MQTT export to a real mosquitto', () => {
     const after = await mqttStatus(e.port);
     expect(after).toMatchObject({ connected: true, outboxDepth: 0, published: 300, dropped: 0 });
     expect(await tr181(e.port, 'Device.DHCPv4.Client.2.IPAddress')).toEqual({ 'Device.DHCPv4.Client.2.IPAddress': '192.0.2.10' });
+
+    // The last will: a manager killed with -9 is announced offline by the broker.
+    const status = await subscribe(b.url, 'dhcpmgr/gw-two/status');
+    subs.push(status);
+    await waitFor('online', () => status.msgs.some((m) => m.text === 'online' && m.retain) || undefined);
+    d.proc.kill('SIGKILL');
+    await waitFor('will', () => status.msgs.some((m) => m.text === 'offline') || undefined, 10_000);
   });
 
   it('says clearly in status and logs when the password is wrong or no broker is there, and keeps applying leases', async () => {
