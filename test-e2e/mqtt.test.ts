@@ -19,7 +19,9 @@ interface Sub { client: MqttClient; msgs: Msg[]; close(): Promise<void> }
 
 /** A real MQTT subscriber; `clean: false` + a fixed id keeps its session (and queued messages) across broker restarts. */
 async function subscribe(url: string, topic: string, opts: { clientId?: string; clean?: boolean } = {}): Promise<Sub> {
-  const client = connect(url, { protocolVersion: 5, reconnectPeriod: 300, clean: opts.clean ?? true, ...(opts.clientId ? { clientId: opts.clientId } : {}) });
+  // MQTT 5 keeps a session after a disconnect only for its session expiry interval (default 0).
+  const persistent = opts.clean === false ? { properties: { sessionExpiryInterval: 3600 } } : {};
+  const client = connect(url, { protocolVersion: 5, reconnectPeriod: 300, clean: opts.clean ?? true, ...persistent, ...(opts.clientId ? { clientId: opts.clientId } : {}) });
   const msgs: Msg[] = [];
   client.on('message', (t, payload, packet) => {
     const up = packet.properties?.userProperties?.seq;
