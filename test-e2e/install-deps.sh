@@ -5,9 +5,10 @@
 #   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
 #   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
 #   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS),
-#   mosquitto + mosquitto-clients (the MQTT export tests start their own broker on a loopback port).
+#   mosquitto + mosquitto-clients (the MQTT export tests start their own broker on a loopback port),
+#   openssl (their TLS certificates).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils mosquitto mosquitto-clients)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils mosquitto mosquitto-clients openssl)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -41,7 +42,7 @@ for svc in "${missing[@]}"; do
     systemctl disable --quiet "$svc" 2>/dev/null || true
   fi
 done
-for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time /usr/sbin/mosquitto mosquitto_sub mosquitto_passwd; do
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time /usr/sbin/mosquitto mosquitto_sub mosquitto_passwd openssl; do
   command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
 done
 [ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }

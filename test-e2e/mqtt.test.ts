@@ -1,9 +1,9 @@
 /**
  * MQTT export against a real mosquitto (started here on a loopback port with its own config) and
  * the real built manager, fed over its real acked socket. Subscribers are real MQTT clients.
- * TCP ports used by this file: 22500-22699 on loopback.
+ * TCP ports used by this file: 22500-22699 on loopback. TLS certificates come from openssl.
  */
-import { chmodSync, writeFileSync } from 'fs';
+import { chmodSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { connect, MqttClient } from 'mqtt';
 import { emptyV6Lease } from '@dhcpmgr/plugin-msg';
@@ -11,6 +11,7 @@ import {
   acked, cleanup, endpoints, Endpoints, httpJson, listen, requireBuilt, Running, startDaemon, stop, tr181, v4, v6, waitFor,
 } from '../packages/dhcp-manager/src/__fixtures__/daemon-harness';
 import { Broker, broker } from './src/mosquitto';
+import { makeCerts } from './src/tlscerts';
 
 jest.setTimeout(120_000);
 
@@ -18,10 +19,10 @@ interface Msg { topic: string; text: string; retain: boolean; seq?: string }
 interface Sub { client: MqttClient; msgs: Msg[]; close(): Promise<void> }
 
 /** A real MQTT subscriber; `clean: false` + a fixed id keeps its session (and queued messages) across broker restarts. */
-async function subscribe(url: string, topic: string, opts: { clientId?: string; clean?: boolean } = {}): Promise<Sub> {
+async function subscribe(url: string, topic: string, opts: { clientId?: string; clean?: boolean; tls?: { ca: Buffer; cert: Buffer; key: Buffer } } = {}): Promise<Sub> {
   // MQTT 5 keeps a session after a disconnect only for its session expiry interval (default 0).
   const persistent = opts.clean === false ? { properties: { sessionExpiryInterval: 3600 } } : {};
-  const client = connect(url, { protocolVersion: 5, reconnectPeriod: 300, clean: opts.clean ?? true, ...persistent, ...(opts.clientId ? { clientId: opts.clientId } : {}) });
+  const client = connect(url, { protocolVersion: 5, reconnectPeriod: 300, clean: opts.clean ?? true, ...persistent, ...(opts.clientId ? { clientId: opts.clientId } : {}), ...(opts.tls ?? {}) });
   const msgs: Msg[] = [];
   client.on('message', (t, payload, packet) => {
     const up = packet.properties?.userProperties?.seq;
@@ -205,6 +206,32 @@ describe('MQTT export to a real mosquitto', () => {
     expect(d3.logs.some((l) => l.component === 'mqtt' && String(l.reason).startsWith('no broker listening'))).toBe(true);
     expect((await acked(e, v4('wan1', 'bound'))).status).toBe('applied');
     expect((await mqttStatus(e.port)).outboxDepth).toBe(1);
+  });
+
+  it('connects over TLS with a client certificate, and says why when the broker\'s certificate is not trusted', async () => {
+    e = endpoints(22680, 'dhcpmgr-mqtt-');
+    const certs = makeCerts(e.dir);
+    b = broker({ port: 22550, tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey, requireCertificate: true } });
+    await b.start();
+    expect(b.url).toBe('mqtts://127.0.0.1:22550');
+    const sub = await subscribe(b.url, 'dhcpmgr/gw-tls/#', { tls: { ca: readFileSync(certs.ca), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } });
+    subs.push(sub);
+    const d = await startDaemon(e, ['--mqtt-url', b.url, '--gateway-id', 'gw-tls', '--mqtt-ca', certs.ca, '--mqtt-cert', certs.clientCert, '--mqtt-key', certs.clientKey]);
+    await waitFor('connected', async () => (await mqttStatus(e!.port)).connected === true, 10_000);
+    expect((await acked(e, v4('wan0', 'bound'))).status).toBe('applied');
+    await waitFor('event over TLS', () => sub.msgs.some((m) => m.topic === 'dhcpmgr/gw-tls/events/Device.DHCPv4.Client.1') || undefined, 10_000);
+    await stop(d);
+
+    // A CA that did not sign the broker's certificate: refused, said in status, leases still apply.
+    const d2 = await startDaemon(e, ['--mqtt-url', b.url, '--gateway-id', 'gw-tls', '--mqtt-ca', certs.otherCa, '--mqtt-cert', certs.clientCert, '--mqtt-key', certs.clientKey]);
+    const st = await waitFor('refusal', async () => {
+      const s = await mqttStatus(e!.port);
+      return s.lastError ? s : undefined;
+    }, 10_000);
+    expect(st.connected).toBe(false);
+    expect(st.lastError.message).toMatch(/^broker's TLS certificate not accepted \(.*certificate.*, [A-Z_]+\); check --mqtt-ca and the host name in --mqtt-url$/);
+    expect((await acked(e, v4('wan1', 'bound'))).status).toBe('applied');
+    expect(d2.logs.some((l) => l.component === 'mqtt' && /certificate/i.test(String(l.reason)))).toBe(true);
   });
 
   it('refuses to start with a credentials file that others can read', async () => {

@@ -11,7 +11,12 @@ import { join } from 'path';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
-export interface BrokerOptions { port: number; users?: Record<string, string> }
+export interface BrokerOptions {
+  port: number;
+  users?: Record<string, string>;
+  /** A TLS listener; `requireCertificate`: clients must present a certificate signed by `ca`. */
+  tls?: { ca: string; cert: string; key: string; requireCertificate?: boolean };
+}
 
 export interface Broker {
   port: number;
@@ -46,6 +51,10 @@ export function broker(opts: BrokerOptions): Broker {
     `log_dest file ${dir}/mosquitto.log`,
     'log_type all',
   ];
+  if (opts.tls) {
+    lines.push(`cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`);
+    if (opts.tls.requireCertificate) lines.push('require_certificate true');
+  }
   if (opts.users) {
     const pw = join(dir, 'passwd');
     writeFileSync(pw, '', { mode: 0o600 });
@@ -61,7 +70,7 @@ export function broker(opts: BrokerOptions): Broker {
   let stderr = '';
   const b: Broker = {
     port: opts.port,
-    url: `mqtt://127.0.0.1:${opts.port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${opts.port}`,
     dir,
     async start() {
       if (await portOpen(opts.port)) throw new Error(`port ${opts.port} is already taken: cannot start the test broker there`);

@@ -48,6 +48,9 @@ export function explain(err: Error & { code?: string | number }, url: string): s
   if (code === 'ECONNREFUSED') return `no broker listening at ${url} (${err.message})`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve the broker's host in ${url} (${err.message})`;
   if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `broker at ${url} unreachable (${err.message})`;
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) {
+    return `broker's TLS certificate not accepted (${err.message}, ${code}); check --mqtt-ca and the host name in --mqtt-url`;
+  }
   return `${err.message}${code !== undefined ? ` (${code})` : ''}`;
 }
 
