@@ -8,7 +8,7 @@ import { join } from 'path';
 import { connect, MqttClient } from 'mqtt';
 import { emptyV6Lease } from '@dhcpmgr/plugin-msg';
 import {
-  acked, cleanup, endpoints, Endpoints, httpJson, listen, requireBuilt, Running, startDaemon, stop, tr181, v4, v6, waitFor,
+  acked, cleanup, cli, endpoints, Endpoints, httpJson, listen, requireBuilt, Running, startDaemon, stop, tr181, v4, v6, waitFor,
 } from '../packages/dhcp-manager/src/__fixtures__/daemon-harness';
 import { Broker, broker } from './src/mosquitto';
 import { makeCerts } from './src/tlscerts';
@@ -181,6 +181,8 @@ describe('MQTT export to a real mosquitto', () => {
     expect(st.connected).toBe(false);
     // mosquitto 2 refuses a wrong password with reason code 135 (Not authorized).
     expect(st.lastError.message).toBe("broker refused this client: not authorized (Connection refused: Not authorized); check the user name and password in --mqtt-credentials-file and the broker's ACL");
+    expect(cli(['status', '--url', `http://127.0.0.1:${e.port}`]).stdout)
+      .toMatch(/^mqtt\s+NOT connected to mqtt:\/\/127\.0\.0\.1:22530, outbox 0\/100000, dropped 0; broker refused this client: not authorized/m);
     expect((await httpJson(e.port, '/api/v1/status')).body.lastErrors).toEqual(expect.arrayContaining([expect.objectContaining({ where: 'mqtt', message: st.lastError.message })]));
     expect(d.logs.some((l) => l.component === 'mqtt' && l.msg === 'mqtt connection failed; retrying with back-off, events stay in the outbox' && String(l.reason).includes('not authorized'))).toBe(true);
     expect((await acked(e, v4('wan0', 'bound'))).status).toBe('applied');
