@@ -1,7 +1,7 @@
 /**
  * MQTT export against a real mosquitto (started here on a loopback port with its own config) and
  * the real built manager, fed over its real acked socket. Subscribers are real MQTT clients.
- * TCP ports used by this file: 22500-22699 on loopback. TLS certificates come from openssl.
+ * TCP ports used by this file: 22500-22699 on loopback (brokers 225xx, HTTP 226xx). TLS certificates come from openssl.
  */
 import { chmodSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -164,6 +164,36 @@ describe('MQTT export to a real mosquitto', () => {
     await waitFor('online', () => status.msgs.some((m) => m.text === 'online' && m.retain) || undefined);
     d.proc.kill('SIGKILL');
     await waitFor('will', () => status.msgs.some((m) => m.text === 'offline') || undefined, 10_000);
+  });
+
+  it('keeps only the newest --mqtt-outbox-limit events while the broker is away, counts the dropped, and the retained state still ends right', async () => {
+    b = broker({ port: 22560 });
+    await b.start();
+    e = endpoints(22690, 'dhcpmgr-mqtt-');
+    const args = ['--mqtt-url', b.url, '--gateway-id', 'gw-full', '--mqtt-outbox-limit', '50'];
+    const d = await startDaemon(e, args);
+    await waitFor('connected', async () => (await mqttStatus(e!.port)).connected === true, 10_000);
+    await b.stop();
+    await waitFor('disconnected', async () => (await mqttStatus(e!.port)).connected === false || undefined, 10_000);
+    for (let n = 0; n < 120; n++) {
+      expect((await acked(e, v4('wan0', 'renew', { leaseTime: 100_000 + n, renewalTime: 10, rebindingTime: 20 }))).status).toBe('applied');
+    }
+    expect(await mqttStatus(e.port)).toMatchObject({ outboxDepth: 50, dropped: 70 });
+    expect((await httpJson(e.port, '/metrics')).body).toMatch(/^dhcpmgr_mqtt_dropped_total 70$/m);
+
+    await b.start();
+    const sub = await subscribe(b.url, 'dhcpmgr/gw-full/#');
+    subs.push(sub);
+    await waitFor('outbox empty', async () => (await mqttStatus(e!.port)).outboxDepth === 0 || undefined, 60_000);
+    await waitFor('50 events', () => sub.msgs.filter((m) => m.topic.includes('/events/')).length >= 50 || undefined, 10_000);
+    const got = sub.msgs.filter((m) => m.topic.includes('/events/')).map((m) => JSON.parse(m.text).lease.leaseTime - 100_000);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => 70 + i));
+    const late = await subscribe(b.url, 'dhcpmgr/gw-full/state/#');
+    subs.push(late);
+    await waitFor('state', () => late.msgs.length >= 1 || undefined);
+    expect(late.msgs[0]!.retain).toBe(true);
+    expect(JSON.parse(late.msgs[0]!.text).lease.leaseTime).toBe(100_119);
+    await stop(d);
   });
 
   it('says clearly in status and logs when the password is wrong or no broker is there, and keeps applying leases', async () => {

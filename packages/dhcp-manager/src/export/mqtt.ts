@@ -80,6 +80,8 @@ export class MqttExporter {
   private readonly counts = { published: 0, statesPublished: 0, connects: 0, failures: 0 };
   private lastError: { time: number; message: string } | undefined;
   private connectedSince: number | undefined;
+  /** The outbox's persistent dropped count as last exported: the metric counts drops of this process. */
+  private droppedSeen = 0;
   private readonly metrics: { connected: prom.Gauge<string>; published: prom.Counter<string> };
 
   constructor(private readonly cfg: MqttConfig, private readonly deps: ExporterDeps) {
@@ -87,7 +89,7 @@ export class MqttExporter {
     this.outbox = new Outbox(cfg.outboxLimit, () => this.kick());
     const r = [deps.registry];
     const outbox = this.outbox;
-    let droppedSeen: number | undefined;
+    const self = this;
     this.metrics = {
       connected: new prom.Gauge({ name: 'dhcpmgr_mqtt_connected', help: 'MQTT exporter: 1 while connected to the broker, else 0.', registers: r }),
       published: new prom.Counter({ name: 'dhcpmgr_mqtt_published_total', help: 'MQTT exporter: lease events the broker acknowledged (PUBACK) and that left the outbox.', registers: r }),
@@ -100,8 +102,8 @@ export class MqttExporter {
       name: 'dhcpmgr_mqtt_dropped_total', help: 'MQTT exporter: oldest events dropped because the outbox was full (--mqtt-outbox-limit); the retained state is not affected.', registers: r,
       collect() {
         const d = outbox.counts().dropped;
-        if (droppedSeen !== undefined && d > droppedSeen) this.inc(d - droppedSeen);
-        droppedSeen = d;
+        if (d > self.droppedSeen) this.inc(d - self.droppedSeen);
+        self.droppedSeen = d;
       },
     });
     this.metrics.connected.set(0);
@@ -115,6 +117,7 @@ export class MqttExporter {
       this.fail('outbox unavailable (the store is read-only): nothing is exported');
       return;
     }
+    this.droppedSeen = this.outbox.counts().dropped;
     this.connect();
   }
 
