@@ -9,7 +9,7 @@
  *   node bench/run.js --quick    smoke run for CI: every benchmark briefly, times NOT judged;
  *                                exit 0 when every benchmark ran, 1 when one could not run
  *   --only NAME[,NAME]           run only these suites (plugin, throughput, acked, latency,
- *                                scaling, memory, reads)
+ *                                scaling, memory, reads, mqtt)
  */
 const fs = require('fs');
 const os = require('os');
@@ -18,7 +18,7 @@ const { execFileSync } = require('child_process');
 const { killAll } = require('./lib/util');
 const { table, markdown } = require('./lib/report');
 
-const SUITES = ['plugin', 'throughput', 'acked', 'latency', 'scaling', 'memory', 'reads'];
+const SUITES = ['plugin', 'throughput', 'acked', 'latency', 'scaling', 'memory', 'reads', 'mqtt'];
 
 function parseArgs(argv) {
   const opts = { quick: false, only: SUITES };

@@ -5,9 +5,11 @@
 #   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
 #   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
 #   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS),
-#   chromium (the status page's browser tests, driven headless by playwright-core; no service).
+#   chromium (the status page's browser tests, driven headless by playwright-core; no service),
+#   mosquitto + mosquitto-clients (the MQTT export tests start their own broker on a loopback port),
+#   openssl (their TLS certificates).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils chromium)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils chromium mosquitto mosquitto-clients openssl)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,16 +34,16 @@ fi
 trap '[ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# A freshly installed dnsmasq/dibbler package starts its daemon as a service; the suite runs its
-# own copies in namespaces. Stop only the services of packages installed just now.
+# A freshly installed dnsmasq/dibbler/mosquitto package starts its daemon as a service (mosquitto
+# on port 1883); the suite runs its own copies. Stop only the services of packages installed just now.
 for svc in "${missing[@]}"; do
-  case "$svc" in dnsmasq|dibbler-server|dibbler-client) ;; *) continue ;; esac
+  case "$svc" in dnsmasq|dibbler-server|dibbler-client|mosquitto) ;; *) continue ;; esac
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
     systemctl disable --quiet "$svc" 2>/dev/null || true
   fi
 done
-for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time chromium dpkg-deb strip objdump; do
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time chromium dpkg-deb strip objdump /usr/sbin/mosquitto mosquitto_sub mosquitto_passwd openssl; do
   command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
 done
 [ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }

@@ -8,6 +8,7 @@
  *
  *   node bench/micro/engine.js [--interfaces 64] [--batch 256] [--messages 200000]
  *                              [--durability normal|full] [--dir DIR] [--rounds 3] [--dist DIR]
+ *                              [--outbox LIMIT]
  *
  * Default state dir: a fresh one under /dev/shm (tmpfs) for normal, os.tmpdir() for full.
  * Prints CPU us/message (user+sys of this process) and wall messages/s per round, the time of
@@ -37,6 +38,7 @@ const batch = Number(arg('batch', 256));
 const messages = Number(arg('messages', 200000));
 const durability = arg('durability', 'normal');
 const rounds = Number(arg('rounds', 3));
+const outboxLimit = Number(arg('outbox', 0));
 const base = arg('dir', durability === 'normal' && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
 
 function runOnce() {
@@ -44,7 +46,10 @@ function runOnce() {
   let published = 0;
   const sink = new PubSink({ publish: (topic, body) => { published += body.length > 0 ? 1 : 0; } });
   const applier = { name: 'none', apply() {}, idle: async () => undefined };
-  const deps = { logger: pino({ level: 'warn' }), metrics: new ManagerMetrics(), sink, applier };
+  const deps = {
+    logger: pino({ level: 'warn' }), metrics: new ManagerMetrics(), sink, applier,
+    ...(outboxLimit > 0 ? { commitHook: new (require(path.join(dist, 'export', 'outbox')).Outbox)(outboxLimit) } : {}),
+  };
   // A --dist built before the engine received its store has Engine.open instead.
   const store = Engine.open ? undefined : new Store({ stateDir, durability, historyPerInterface: 100 });
   const engine = store ? new Engine(store, { abi: 'auto' }, deps) : Engine.open({ stateDir, abi: 'auto', durability }, deps);
@@ -91,4 +96,4 @@ for (let r = 0; r < rounds; r++) {
 const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
 console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg (min ${Math.min(...out.map((x) => x.usPerMsg)).toFixed(1)}),` +
   ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall, Device. read ${med(out.map((x) => x.readMs)).toFixed(1)} ms` +
-  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base})`);
+  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base}${outboxLimit > 0 ? `, MQTT outbox limit ${outboxLimit}` : ''})`);

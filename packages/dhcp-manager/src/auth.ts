@@ -42,6 +42,9 @@ export function requireKeyForAuth(requireAuth: boolean, haveKey: boolean): void 
 export interface KeyFileOptions {
   /** Owners accepted; default root and the daemon's effective uid. */
   uids?: number[];
+  /** The option named in errors (default `key-file`) and the least size (default MIN_KEY_BYTES): other secret files reuse these checks. */
+  option?: string;
+  minBytes?: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface KeyFileOptions {
 export function loadKeyFile(file: string, opts: KeyFileOptions = {}): Buffer {
   const uids = opts.uids ?? [...new Set([0, process.geteuid?.() ?? 0])];
   const fail = (why: string): never => {
-    throw new KeyFileError(`Invalid --key-file ${JSON.stringify(file)}: ${why}`);
+    throw new KeyFileError(`Invalid --${opts.option ?? 'key-file'} ${JSON.stringify(file)}: ${why}`);
   };
   let fd: number;
   try {
@@ -66,7 +69,8 @@ export function loadKeyFile(file: string, opts: KeyFileOptions = {}): Buffer {
     if (!uids.includes(st.uid)) fail(`is owned by uid ${st.uid}; expected ${uids.map((u) => (u === 0 ? 'root (uid 0)' : `uid ${u}`)).join(' or ')}`);
     const mode = st.mode & 0o7777;
     if ((mode & 0o7177) !== 0) fail(`has mode ${mode.toString(8).padStart(4, '0')}; expected 0600 or 0400 (no access for group or others)`);
-    if (st.size < MIN_KEY_BYTES) fail(`holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES}`);
+    const min = opts.minBytes ?? MIN_KEY_BYTES;
+    if (st.size < min) fail(`holds ${st.size} bytes; ${opts.option ? 'expected' : 'a key needs'} at least ${min}`);
     if (st.size > MAX_KEY_BYTES) fail(`holds ${st.size} bytes; expected at most ${MAX_KEY_BYTES}`);
     const key = Buffer.alloc(st.size);
     let got = 0;

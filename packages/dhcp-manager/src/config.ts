@@ -49,6 +49,15 @@ export const DEFAULTS = {
   'udhcpc-plugin': '',
   'dibbler-plugin': '',
   'stop-clients-on-exit': false,
+  'gateway-id': '',
+  'mqtt-url': '',
+  'mqtt-client-id': '',
+  'mqtt-credentials-file': '',
+  'mqtt-ca': '',
+  'mqtt-cert': '',
+  'mqtt-key': '',
+  'mqtt-topic-prefix': '',
+  'mqtt-outbox-limit': 100000,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -100,6 +109,15 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'udhcpc-plugin': { type: 'string', describe: 'Script the managed udhcpc runs on each event. Empty: the built dhcpmgr-udhcpc-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-udhcpc-plugin.' },
   'dibbler-plugin': { type: 'string', describe: 'Script the managed dibbler-client runs on each event. Empty: the built dhcpmgr-dibbler-plugin beside this package in the monorepo, else /usr/bin/dhcpmgr-dibbler-plugin.' },
   'stop-clients-on-exit': { type: 'boolean', describe: 'Release and stop the managed DHCP clients when the manager stops. Off: they keep running (a manager restart or upgrade does not drop the WAN) and the next start re-adopts them from their pid files.' },
+  'gateway-id': { type: 'string', describe: 'Stable name of this gateway in exported data (1-64 letters, digits, ".", "_", "-"): the default MQTT client id is `dhcpmgr-<gateway-id>` and the default topic prefix `dhcpmgr/<gateway-id>`. Empty: the contents of /etc/machine-id.' },
+  'mqtt-url': { type: 'string', describe: 'Export lease events and the current lease state to this MQTT broker: `mqtt://HOST:PORT` or `mqtts://HOST:PORT` (TLS). Events are written to an outbox in the store in the same transaction as the lease and leave it only after the broker acknowledged them (QoS 1), so a broker that is away loses nothing. Empty: no exporter (the MQTT code is not even loaded).' },
+  'mqtt-client-id': { type: 'string', describe: 'MQTT client id. Empty: `dhcpmgr-<gateway-id>`.' },
+  'mqtt-credentials-file': { type: 'string', describe: 'File holding the MQTT user name on its first line and the password on its second. Same rules as --key-file: a regular file owned by root (or the daemon\'s user), mode 0600 or 0400, else the daemon refuses to start. Empty: connect without a user name.' },
+  'mqtt-ca': { type: 'string', describe: 'With mqtts://: PEM file of the CA certificates that the broker\'s certificate must chain to. Empty: the system\'s CAs.' },
+  'mqtt-cert': { type: 'string', describe: 'With mqtts://: PEM client certificate (with --mqtt-key) for brokers that authenticate clients by certificate.' },
+  'mqtt-key': { type: 'string', describe: 'With mqtts://: PEM private key of --mqtt-cert. Same ownership and mode rules as --key-file.' },
+  'mqtt-topic-prefix': { type: 'string', describe: 'Prefix of every topic the exporter publishes (`<prefix>/events/...`, `<prefix>/state/...`, `<prefix>/status`); no wildcards. Empty: `dhcpmgr/<gateway-id>`.' },
+  'mqtt-outbox-limit': { type: 'number', describe: 'Most events the MQTT outbox holds while the broker is away (1-10000000). When full, the oldest events are dropped and counted (dhcpmgr_mqtt_dropped_total); the retained state per client is kept apart and still ends up right.' },
 };
 
 export type Endpoint = string | null;
@@ -143,6 +161,8 @@ export interface Config {
   udhcpcPlugin: string;
   dibblerPlugin: string;
   stopClientsOnExit: boolean;
+  /** The MQTT exporter (export/options.ts); absent without --mqtt-url. */
+  mqtt?: import('./export/options').MqttConfig;
 }
 
 export interface SystemConfig {
@@ -285,6 +305,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
     system: systemConfig(pick),
     ...clientOptions(pick, fromFile.clients),
+    ...mqttOptions(pick),
   };
   // --interfaces stays a hard allow-list: a client outside it could never deliver a lease.
   const outside = [...config.clients.dhcpv4, ...config.clients.dhcpv6].find((x) => config.interfaces.length > 0 && !config.interfaces.includes(x.interface));
@@ -361,6 +382,15 @@ function clientOptions(pick: (name: OptionName) => unknown, clients: unknown): P
     dibblerPlugin: plugin('dibbler-plugin', 'dibbler'),
     stopClientsOnExit: bool('stop-clients-on-exit', pick('stop-clients-on-exit')),
   };
+}
+
+function mqttOptions(pick: (name: OptionName) => unknown): Pick<Config, 'mqtt'> {
+  const { resolveMqtt } = require('./export/options') as typeof import('./export/options');
+  const mqtt = resolveMqtt(pick, bad, (option, file, minBytes) => {
+    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    try { return loadKeyFile(file, { option, minBytes }); } catch (err) { throw new ConfigError((err as Error).message); }
+  });
+  return mqtt ? { mqtt } : {};
 }
 
 function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 'ipcMode' | 'ipcGroup'> {

@@ -27,6 +27,7 @@ import type { EngineDeps } from './engine';
 import type { DurableStore } from './store/durable';
 import type { Store } from './store/store';
 import type { ClientEngine, ClientManager } from './clients/manager';
+import type { MqttExporter } from './export/mqtt';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -63,6 +64,7 @@ export class Daemon {
   private auth: SenderAuth | undefined;
   private durable: DurableStore | undefined;
   private clients: ClientManager | undefined;
+  private mqtt: MqttExporter | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -83,12 +85,18 @@ export class Daemon {
     });
     this.durable = durable;
     const factory = this.engineFactory ?? defaultEngineFactory;
+    if (c.mqtt) {
+      // Loaded only with --mqtt-url, so that a manager without the exporter never loads mqtt.js.
+      const { MqttExporter } = require('./export/mqtt') as typeof import('./export/mqtt');
+      this.mqtt = new MqttExporter(c.mqtt, { logger: this.log, registry: this.metrics.registry, remember: (m) => this.remember('mqtt', m) });
+    }
     const engine = factory(
       durable.store,
       { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, ...(c.acceptUnconfigured ? { maxInterfaces: c.maxInterfaces } : {}) },
-      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier },
+      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier, ...(this.mqtt ? { commitHook: this.mqtt.outbox } : {}) },
     );
     this.engine = engine;
+    this.mqtt?.start();
     // Before the spool replay and any socket: the system is brought in line with the restored model first.
     this.applier.reconcile?.(engine);
     this.clients = this.openClients(engine);
@@ -161,6 +169,7 @@ export class Daemon {
     if (this.server) await (require('./http/server') as typeof import('./http/server')).stopHttp(this.server);
     await this.applier?.idle();
     this.applier?.close?.();
+    await this.mqtt?.stop();
     await this.durable?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
@@ -181,6 +190,7 @@ export class Daemon {
       engine: this.engine?.stats(),
       durability: this.config.durability,
       ...this.durable?.status(),
+      mqtt: this.mqtt?.status(),
       lastErrors: [...this.lastErrors],
       acceptUnconfigured: this.config.acceptUnconfigured,
       clients: this.clients?.summary(),

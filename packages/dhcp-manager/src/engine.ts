@@ -23,13 +23,27 @@ import { removeV6 } from './handlers/dhcpv6';
 import { ManagerMetrics } from './metrics';
 import { LeaseState, StateChange } from './model/state';
 import { ClientTreeView, getParams, TreeSource } from './model/tree';
-import { V4Record, V6Record, isActive, recordKey } from './model/types';
+import { LeaseRecord, V4Record, V6Record, isActive, recordKey } from './model/types';
 import { leaseViews } from './model/views';
 import { route } from './router';
 import type { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
-export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }
+export interface EngineDeps {
+  logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier;
+  /** Extra writes committed atomically with the leases (export/outbox.ts); absent: none. */
+  commitHook?: CommitHook;
+}
+
+/**
+ * Runs inside the store transaction of every ingest batch and expiry round, after the lease rows:
+ * what it writes commits or rolls back with them. `records` are the records the transaction
+ * wrote (final state per interface and version). `open` gets the store once, before any commit.
+ */
+export interface CommitHook {
+  open(store: Store): void;
+  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>): void;
+}
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
@@ -70,6 +84,7 @@ export class Engine {
       listed: (ifname) => this.allow?.has(ifname) ?? false,
       client: (version, ifname) => this.clientView?.client(version, ifname),
     };
+    if (deps.commitHook && !store.readOnly) deps.commitHook.open(store);
     this.restore();
   }
 
@@ -83,7 +98,8 @@ export class Engine {
         this.markStoreFailure(new Error('store is read-only'), 'open');
         change.commit(null);
       } else {
-        change.commit(this.store);
+        const hook = this.deps.commitHook;
+      change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
       }
     }
     if (this.store.readOnly) {
@@ -171,7 +187,8 @@ export class Engine {
   private commit(change: StateChange, during: string): Error | undefined {
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
-      change.commit(this.store);
+      const hook = this.deps.commitHook;
+      change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
     } catch (err) {
       endCommit();
       this.markStoreFailure(err as Error, during);

@@ -169,9 +169,10 @@ export class StateChange {
   /**
    * Write everything staged in one store transaction, then apply it to memory. Throws what the
    * store throws, and memory stays as it was. `store` null: memory only (a read-only store at
-   * open still numbers the allow-listed interfaces for reads).
+   * open still numbers the allow-listed interfaces for reads). `alsoInTransaction` runs inside
+   * the same transaction, after the lease and history rows.
    */
-  commit(store: Store | null): void {
+  commit(store: Store | null, alsoInTransaction?: (events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>) => void): void {
     if (this.done) throw new Error('state change already committed');
     if (store) {
       store.transaction(() => {
@@ -180,6 +181,8 @@ export class StateChange {
           store.putLease(s.ifname, s.record.version, s.record, s.order ?? this.state.order(s.ifname, s.record.version) ?? null);
         }
         for (const e of this.events) store.addHistory(e);
+        // Rows another module keeps with the leases (the MQTT outbox) commit or roll back with them.
+        alsoInTransaction?.(this.events, [...this.records.values()].map((x) => ({ ifname: x.ifname, record: x.record })));
       });
     }
     this.done = true;

@@ -135,6 +135,11 @@ export class Store {
     this.gseq = (db.prepare(`SELECT MAX(${this.orderBy}) AS g FROM history`).get() as { g: number | null }).g ?? 0;
   }
 
+  /** The connection, for tables that must commit in the same transaction as the leases (export/outbox.ts). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Run `fn` (which calls the write methods) in one transaction; throws what SQLite throws. */
   transaction<T>(fn: () => T): T {
     if (!this.st) throw new Error(`store ${this.path} is read-only`);

@@ -1,0 +1,181 @@
+/**
+ * The MQTT outbox on a real engine and a real SQLite store: rows commit with the leases or not at
+ * all, in commit order, bounded with the oldest dropped, and the retained state kept apart.
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import pino from 'pino';
+import type { Applier, EventSink, LeaseEvent } from '../contract';
+import { CommitHook, Engine } from '../engine';
+import { eventJson } from '../events';
+import { ManagerMetrics } from '../metrics';
+import { legacy, v4, v4Clear, v6 } from '../__fixtures__/fixtures';
+import { T0 } from '../__fixtures__/harness';
+import { COMPRESS_FROM, Outbox } from './outbox';
+import { Store } from '../store/store';
+
+interface Rig { engine: Engine; store: Store; outbox: Outbox; events: LeaseEvent[]; kicks: number; dir: string; clock: { now: number } }
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+
+function rig(limit: number, hook?: (outbox: Outbox) => CommitHook, dir?: string): Rig {
+  const stateDir = dir ?? mkdtempSync(join(tmpdir(), 'dhcpmgr-outbox-'));
+  dirs.push(stateDir);
+  const events: LeaseEvent[] = [];
+  const r = { kicks: 0 } as Rig;
+  const outbox = new Outbox(limit, () => { r.kicks++; });
+  const sink: EventSink = { publish: (e) => events.push(e), publishReject: () => undefined };
+  const applier: Applier = { name: 'record', apply: () => undefined, idle: async () => undefined };
+  const clock = { now: T0 };
+  const store = new Store({ stateDir, durability: 'normal', historyPerInterface: 100 });
+  stores.push(store);
+  const engine = new Engine(store, { abi: 'auto', clock: () => clock.now },
+    { logger: pino({ level: 'silent' }), metrics: new ManagerMetrics(), sink, applier, commitHook: hook ? hook(outbox) : outbox });
+  return Object.assign(r, { engine, store, outbox, events, dir: stateDir, clock });
+}
+
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const renew = (ifname: string, leaseTime: number) => legacy(v4(ifname, { dhcpState: 'renew', leaseTime, renewalTime: 1, rebindingTime: 1 }), T0);
+
+describe('MQTT outbox', () => {
+  it('holds every committed event, in commit order, with the JSON the PUB socket sends', () => {
+    const r = rig(1000);
+    r.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0), renew('wan0', 7200)]);
+    r.engine.ingestBatch([renew('wan1', 100), renew('wan0', 9000)]);
+    const rows = r.outbox.take(0, 100);
+    expect(rows.map((x) => x.client)).toEqual([
+      'Device.DHCPv4.Client.1', 'Device.DHCPv6.Client.1', 'Device.DHCPv4.Client.1', 'Device.DHCPv4.Client.2', 'Device.DHCPv4.Client.1',
+    ]);
+    expect(rows.map((x) => x.body)).toEqual(r.events.map(eventJson));
+    expect(rows.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.outbox.counts()).toEqual({ depth: 5, dropped: 0, nextSeq: 6 });
+    expect(r.kicks).toBe(2);
+  });
+
+  it('reads on from any event, also from the middle of a commit', () => {
+    const r = rig(1000);
+    r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
+    r.engine.ingestBatch([renew('wan0', 4), renew('wan0', 5)]);
+    const leaseTimes = (after: number) => r.outbox.take(after, 100).map((x) => JSON.parse(x.body).lease.leaseTime);
+    expect(leaseTimes(0)).toEqual([1, 2, 3, 4, 5]);
+    expect(leaseTimes(2)).toEqual([3, 4, 5]);
+    expect(leaseTimes(3)).toEqual([4, 5]);
+    expect(leaseTimes(5)).toEqual([]);
+  });
+
+  it('reads back a commit big enough to be stored compressed, in order, also in parts', () => {
+    const r = rig(1000);
+    const n = COMPRESS_FROM + 8;
+    r.engine.ingestBatch(Array.from({ length: n }, (_, i) => renew(`wan${i % 5}`, 1000 + i)));
+    r.engine.ingestBatch([renew('wan0', 5000)]);
+    const all = r.outbox.take(0, 1000);
+    expect(all.map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([...Array.from({ length: n }, (_, i) => 1000 + i), 5000]);
+    expect(all.map((x) => x.body)).toEqual(r.events.map(eventJson));
+    expect(all.slice(0, 5).map((x) => x.client)).toEqual(['Device.DHCPv4.Client.1', 'Device.DHCPv4.Client.2', 'Device.DHCPv4.Client.3', 'Device.DHCPv4.Client.4', 'Device.DHCPv4.Client.5']);
+    expect(r.outbox.take(10, 1000).map((x) => x.seq)).toEqual(all.slice(10).map((x) => x.seq));
+    expect(r.outbox.ackThrough(20)).toBe(20);
+    expect(r.outbox.take(0, 1000).map((x) => x.seq)).toEqual(all.slice(20).map((x) => x.seq));
+  });
+
+  it('renders the committed state of each client, only the changed ones on request, and an empty payload at lease end', () => {
+    const r = rig(1000);
+    r.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0)]);
+    r.engine.ingestBatch([renew('wan0', 7200)]);
+    const states = Object.fromEntries(r.outbox.states(false).map((s) => [s.client, s.payload]));
+    expect(Object.keys(states)).toEqual(['Device.DHCPv4.Client.1', 'Device.DHCPv6.Client.1']);
+    expect(JSON.parse(states['Device.DHCPv4.Client.1']!)).toMatchObject({ client: 'Device.DHCPv4.Client.1', ifname: 'wan0', version: 4, state: 'renew', lease: { leaseTime: 7200 } });
+    expect(JSON.parse(states['Device.DHCPv6.Client.1']!).lease.iaPd.prefix).toMatch(/\/\d+$/);
+    expect(r.outbox.statesChanged).toBe(false);
+    expect(r.outbox.states(false)).toEqual([]);
+
+    r.engine.ingestBatch([legacy(v4Clear('wan0', 'deconfig'), T0)]);
+    expect(r.outbox.statesChanged).toBe(true);
+    expect(r.outbox.states(false)).toEqual([{ client: 'Device.DHCPv4.Client.1', payload: '' }]);
+    expect(r.outbox.states(true).map((s) => [s.client, s.payload === ''])).toEqual([['Device.DHCPv4.Client.1', true], ['Device.DHCPv6.Client.1', false]]);
+  });
+
+  it('drops the oldest events beyond the limit, counts them, and leaves the state right', () => {
+    const r = rig(5);
+    for (let i = 1; i <= 8; i++) r.engine.ingestBatch([renew('wan0', 1000 + i)]);
+    const leaseTimes = () => r.outbox.take(0, 100).map((x) => JSON.parse(x.body).lease.leaseTime);
+    expect(leaseTimes()).toEqual([1004, 1005, 1006, 1007, 1008]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 3 });
+    r.engine.ingestBatch([renew('wan0', 2001), renew('wan1', 2002), renew('wan0', 2003)]);
+    expect(leaseTimes()).toEqual([1007, 1008, 2001, 2002, 2003]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 6 });
+    // Part of a commit: the two oldest of this one go as well.
+    r.engine.ingestBatch([renew('wan0', 3001), renew('wan0', 3002), renew('wan0', 3003), renew('wan0', 3004)]);
+    expect(leaseTimes()).toEqual([2003, 3001, 3002, 3003, 3004]);
+    expect(r.outbox.counts()).toMatchObject({ depth: 5, dropped: 10 });
+    expect(JSON.parse(r.outbox.states(true).find((s) => s.client === 'Device.DHCPv4.Client.1')!.payload).lease.leaseTime).toBe(3004);
+  });
+
+  it('removes events only when acknowledged; acknowledging dropped events changes nothing', () => {
+    const r = rig(3);
+    r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
+    expect(r.outbox.ackThrough(1)).toBe(1);
+    expect(r.outbox.counts()).toMatchObject({ depth: 2, dropped: 0 });
+    expect(r.outbox.take(0, 10).map((x) => x.seq)).toEqual([2, 3]);
+    r.engine.ingestBatch([renew('wan0', 4), renew('wan0', 5)]); // 2 is dropped
+    expect(r.outbox.counts()).toMatchObject({ depth: 3, dropped: 1 });
+    expect(r.outbox.ackThrough(3)).toBe(1);
+    expect(r.outbox.ackThrough(3)).toBe(0);
+    expect(r.outbox.counts()).toMatchObject({ depth: 2, dropped: 1 });
+    expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([4, 5]);
+    expect(r.outbox.ackThrough(5)).toBe(2);
+    expect(r.outbox.counts()).toMatchObject({ depth: 0, dropped: 1 });
+    expect(r.outbox.take(0, 10)).toEqual([]);
+  });
+
+  it('commits nothing when the lease transaction fails after the outbox wrote its rows', () => {
+    let fail = false;
+    const r = rig(1000, (outbox) => ({
+      open: (store) => outbox.open(store),
+      inTransaction: (events, records) => {
+        outbox.inTransaction(events, records);
+        if (fail) throw new Error('disk I/O error (test)');
+      },
+    }));
+    r.engine.ingestBatch([renew('wan0', 1)]);
+    fail = true;
+    const results = r.engine.ingestBatch([renew('wan0', 2), renew('wan1', 3)]);
+    expect(results.map((x) => x.status)).toEqual(['unavailable', 'unavailable']);
+    expect(r.outbox.take(0, 10).map((x) => JSON.parse(x.body).lease.leaseTime)).toEqual([1]);
+    expect(r.outbox.counts()).toEqual({ depth: 1, dropped: 0, nextSeq: 2 });
+    // The state shown is the committed one, not the one of the failed transaction.
+    expect(r.outbox.states(true).map((s) => [s.client, JSON.parse(s.payload).lease.leaseTime])).toEqual([['Device.DHCPv4.Client.1', 1]]);
+    fail = false;
+    r.engine.ingestBatch([renew('wan0', 4)]);
+    expect(r.outbox.take(0, 10).map((x) => [x.seq, JSON.parse(x.body).lease.leaseTime])).toEqual([[1, 1], [2, 4]]);
+  });
+
+  it('takes expiry events and shows the state cleared after the expiry transaction', () => {
+    const r = rig(1000);
+    r.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 60, renewalTime: 30, rebindingTime: 50 }), T0)]);
+    r.outbox.states(true);
+    r.clock.now = T0 + 61_000;
+    expect(r.engine.expireDue()).toHaveLength(1);
+    const rows = r.outbox.take(0, 10);
+    expect(rows.map((x) => JSON.parse(x.body).msgTypeName)).toEqual(['LEASE_UPDATE', 'LEASE_DEL']);
+    expect(JSON.parse(rows[1]!.body).cause).toBe('expired-by-manager');
+    expect(r.outbox.states(false)).toEqual([{ client: 'Device.DHCPv4.Client.1', payload: '' }]);
+  });
+
+  it('keeps its events, numbers and counters across a reopen of the store', () => {
+    const r = rig(2);
+    r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
+    const before = r.outbox.take(0, 10);
+    r.store.close();
+    const again = rig(2, undefined, r.dir);
+    expect(again.outbox.take(0, 10)).toEqual(before);
+    expect(again.outbox.counts()).toEqual({ depth: 2, dropped: 1, nextSeq: 4 });
+    again.engine.ingestBatch([renew('wan0', 4)]);
+    expect(again.outbox.take(0, 10).map((x) => x.seq)).toEqual([3, 4]);
+  });
+});
