@@ -96,7 +96,10 @@ export interface EngineOptions {
   historyPerInterface?: number;
   /** 'full' fsyncs every commit (power-loss safe); 'normal' survives process crashes (kill -9). */
   durability?: 'full' | 'normal';
+  /** Wall clock (ms since the epoch) for display; alone (tests), it also drives the monotonic clock. */
   clock?: () => number;
+  /** Wall + CLOCK_MONOTONIC + boot id (model/clock.ts); default: the system's. */
+  leaseClock?: import('./model/clock').LeaseClock;
 }
 
 /** One row per (ifname, version) for `leases()` / `dhcp-manager leases`. */

@@ -104,7 +104,7 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
     h.engine.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('2');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('3');
     expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
     after.close();
     h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);

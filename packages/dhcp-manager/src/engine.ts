@@ -22,6 +22,7 @@ import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
 import type { HandlerOutput } from './handlers/types';
 import { ManagerMetrics } from './metrics';
+import { EventTime, LeaseClock, SYSTEM_CLOCK, eventBase } from './model/clock';
 import { ExpiryQueue } from './model/expiry';
 import { getParams, TreeSource } from './model/tree';
 import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
@@ -45,6 +46,7 @@ export class Engine {
   private readonly allow: ReadonlySet<string> | undefined;
   private readonly vctx: ValidateContext;
   private readonly clock: () => number;
+  private readonly lclock: LeaseClock;
   private readonly log: Logger;
   private readonly expiry: ExpiryQueue;
   private readonly active = { v4: 0, v6: 0 };
@@ -60,7 +62,8 @@ export class Engine {
   private readonly handler6: { observe(v: number): void };
 
   private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private readonly store: Store) {
-    this.clock = opts.clock ?? Date.now;
+    this.lclock = leaseClockOf(opts);
+    this.clock = this.lclock.wall;
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
@@ -77,6 +80,7 @@ export class Engine {
   static open(opts: EngineOptions, deps: EngineDeps): Engine {
     const store = new Store({
       stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
+      clock: leaseClockOf(opts),
     });
     const engine = new Engine(opts, deps, store);
     engine.restore();
@@ -91,6 +95,7 @@ export class Engine {
       if (row.order) this.orders.set(key, row.order);
       this.expiry.track(row.ifname, row.record);
     }
+    this.endOtherBoot();
     const fresh = (this.allow ? [...this.allow] : []).filter((n) => !this.instances.has(n));
     if (fresh.length > 0) {
       const numbered = fresh.map((ifname) => ({ ifname, instance: this.nextInstance++ }));
@@ -103,6 +108,47 @@ export class Engine {
       this.log.error({ store: this.store.path }, 'store opened read-only: reads work, every message will be answered unavailable');
     }
     this.log.info({ store: this.store.path, interfaces: this.byInstance.length, v4: this.active.v4, v6: this.active.v6 }, 'model restored');
+  }
+
+  /**
+   * Leases received in another boot (their boot id differs, or their monotonic time lies ahead
+   * of this boot's clock) are gone from the kernel and their countdowns mean nothing here: end
+   * them with LEASE_DEL, cause 'reboot', published but not applied (there is nothing left to
+   * remove). The clients start over and their next events rebuild the model.
+   */
+  private endOtherBoot(): void {
+    const boot = this.lclock.boot;
+    const mono = this.lclock.mono();
+    const stale = (s: { boot: string; obtainedMono: number } | null | undefined) => !!s && (s.boot !== boot || s.obtainedMono > mono);
+    const at = this.clock();
+    const outs: Array<{ key: string; out: HandlerOutput; event: LeaseEvent }> = [];
+    for (const [key, r] of this.records) {
+      const ifname = ifnameOf(key);
+      let out: HandlerOutput | undefined;
+      if (r.version === 4 && stale(r.lease)) out = clearV4(ifname, r, 'reboot', at);
+      if (r.version === 6 && (stale(r.na) || stale(r.pd))) out = removeV6(ifname, r, { na: stale(r.na), pd: stale(r.pd) }, 'reboot', at);
+      if (!out) continue;
+      outs.push({ key, out, event: buildEvent(r.version, this.instances.get(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at) });
+    }
+    if (outs.length === 0) return;
+    try {
+      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      this.store.transaction(() => {
+        for (const o of outs) {
+          this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
+          this.store.addHistory(o.event);
+        }
+      });
+    } catch (err) {
+      this.markStoreFailure(err as Error, 'reboot');
+    }
+    for (const o of outs) {
+      this.setRecord(o.key, o.out.record);
+      this.expiry.track(ifnameOf(o.key), o.out.record);
+      this.deps.metrics.event(o.event.msgTypeName, o.event.version);
+      try { this.deps.sink.publish(o.event); } catch (err) { this.log.error({ err }, 'event sink failed'); }
+    }
+    this.log.warn({ ended: outs.length, boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
   }
 
   private addInstance(ifname: string, instance: number): void {
@@ -204,15 +250,20 @@ export class Engine {
     return results;
   }
 
-  private pendingOf(index: number, key: string, ifname: string, version: 4 | 6, instance: number, out: HandlerOutput, at: number): Pending {
-    return { index, key, event: buildEvent(version, instance, ifname, out.msgType, out.lease, out.cause, at), change: out.change };
+  private pendingOf(index: number, key: string, ifname: string, version: 4 | 6, instance: number, out: HandlerOutput, at: EventTime): Pending {
+    return { index, key, event: buildEvent(version, instance, ifname, out.msgType, out.lease, out.cause, at.wall), change: out.change };
   }
 
-  /** The event's own time (acked/spool: the sender's wall clock) but never later than now. */
-  private eventTime(item: Ingest, order: EnvelopeMeta | undefined): number {
+  /**
+   * The event's time. Wall (display): the sender's wall clock (acked/spool) or the receive time,
+   * never later than now. Monotonic (lifetimes): the sender's CLOCK_MONOTONIC stamp when made in
+   * this boot, else now (model/clock.ts eventBase).
+   */
+  private eventTime(item: Ingest, order: EnvelopeMeta | undefined): EventTime {
     const now = this.clock();
     const t = order ? Number(order.wallUs / 1000n) : item.receivedAt;
-    return Number.isFinite(t) && t > 0 && t < now ? t : now;
+    const boot = this.lclock.boot;
+    return { wall: Number.isFinite(t) && t > 0 && t < now ? t : now, mono: eventBase(this.lclock.mono(), order, boot), boot };
   }
 
   private stampLegacy(receivedAt: number): StoredOrder {
@@ -272,10 +323,11 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Expiry
 
-  /** Expire every lease/address/prefix whose valid lifetime passed by `now` (LEASE_DEL, cause 'expired-by-manager'). */
-  expireDue(now: number = this.clock()): LeaseEvent[] {
-    const due = this.expiry.takeDue(now);
+  /** Expire every lease/address/prefix whose valid lifetime passed by `monoNow` (CLOCK_MONOTONIC ms; LEASE_DEL, cause 'expired-by-manager'). */
+  expireDue(monoNow: number = this.lclock.mono()): LeaseEvent[] {
+    const due = this.expiry.takeDue(monoNow);
     if (due.length === 0) return [];
+    const now = this.clock();
     const groups = new Map<string, { ifname: string; version: 4 | 6; na: boolean; pd: boolean }>();
     for (const d of due) {
       const key = recordKey(d.ifname, d.version);
@@ -320,7 +372,7 @@ export class Engine {
     return outs.map((o) => o.event);
   }
 
-  /** ms-epoch time of the next expiry, or undefined; the daemon arms one timer from it. */
+  /** CLOCK_MONOTONIC ms of the next expiry, or undefined; the daemon arms one timer from it. */
   nextExpiry(): number | undefined {
     return this.expiry.next();
   }
@@ -330,11 +382,11 @@ export class Engine {
 
   get(paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string } {
     if (!Array.isArray(paths) || paths.length === 0) return { ok: false, error: 'no path given' };
-    return getParams(this.tree, this.clock(), paths);
+    return getParams(this.tree, { wall: this.clock(), mono: this.lclock.mono() }, paths);
   }
 
   leases(): LeaseView[] {
-    const now = this.clock();
+    const now = this.lclock.mono();
     const out: LeaseView[] = [];
     for (const { ifname, instance } of this.byInstance) {
       for (const version of [4, 6] as const) {
@@ -342,12 +394,12 @@ export class Engine {
         if (!r) continue;
         const view: LeaseView = { ifname, version, instance, status: isActive(r) ? 'bound' : 'none', state: r.state, addresses: [], dnsServers: [], updatedAt: r.updatedAt };
         if (r.version === 4 && r.lease) {
-          const left = remaining(r.lease.expiresAt, now);
+          const left = remaining(r.lease.expiresMono, now);
           view.addresses.push({ kind: 'ipv4', value: `${r.lease.address}/${r.lease.prefixLength}`, preferredRemaining: left, validRemaining: left });
           view.dnsServers = r.lease.dnsServers;
         } else if (r.version === 6) {
-          if (r.na) view.addresses.push({ kind: 'ia_na', value: `${r.na.address}/128`, preferredRemaining: remaining(r.na.preferredUntil, now), validRemaining: remaining(r.na.validUntil, now) });
-          if (r.pd) view.addresses.push({ kind: 'ia_pd', value: `${r.pd.prefix}/${r.pd.length}`, preferredRemaining: remaining(r.pd.preferredUntil, now), validRemaining: remaining(r.pd.validUntil, now) });
+          if (r.na) view.addresses.push({ kind: 'ia_na', value: `${r.na.address}/128`, preferredRemaining: remaining(r.na.preferredMono, now), validRemaining: remaining(r.na.validMono, now) });
+          if (r.pd) view.addresses.push({ kind: 'ia_pd', value: `${r.pd.prefix}/${r.pd.length}`, preferredRemaining: remaining(r.pd.preferredMono, now), validRemaining: remaining(r.pd.validMono, now) });
           view.dnsServers = r.dnsServers;
         }
         out.push(view);
@@ -384,6 +436,11 @@ export class Engine {
     this.closed = true;
     this.store.close();
   }
+}
+
+/** An injected wall clock alone (unit tests) also drives the monotonic one. */
+function leaseClockOf(opts: EngineOptions): LeaseClock {
+  return opts.leaseClock ?? (opts.clock ? { wall: opts.clock, mono: opts.clock, boot: SYSTEM_CLOCK.boot } : SYSTEM_CLOCK);
 }
 
 function ifnameOf(key: string): string {

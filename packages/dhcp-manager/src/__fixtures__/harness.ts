@@ -7,6 +7,7 @@ import { Writable } from 'stream';
 import type { Applier, EngineOptions, EventSink, LeaseChange, LeaseEvent } from '../contract';
 import { Engine } from '../engine';
 import { ManagerMetrics } from '../metrics';
+import { SYSTEM_CLOCK } from '../model/clock';
 
 export interface Harness {
   engine: Engine;
@@ -16,7 +17,7 @@ export interface Harness {
   changes: LeaseChange[];
   logLines: string[];
   stateDir: string;
-  clock: { now: number };
+  clock: HarnessClock;
   /** Close and open again on the same state dir (fresh metrics, sink and log). */
   reopen(extra?: Partial<EngineOptions>): Harness;
   cleanup(): void;
@@ -24,7 +25,10 @@ export interface Harness {
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock = { now: T0 }): Harness {
+/** `now`: wall ms; `mono` (CLOCK_MONOTONIC ms) follows `now` unless set; `boot` defaults to this host's. */
+export interface HarnessClock { now: number; mono?: number; boot?: string }
+
+export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock: HarnessClock = { now: T0 }): Harness {
   const stateDir = dir ?? mkdtempSync(join(tmpdir(), 'dhcpmgr-engine-'));
   const metrics = new ManagerMetrics();
   const events: LeaseEvent[] = [];
@@ -37,7 +41,8 @@ export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock 
   const applier: Applier = { name: 'record', apply: (c) => changes.push(c), idle: async () => undefined };
   let engine: Engine;
   try {
-    engine = Engine.open({ stateDir, abi: 'auto', durability: 'normal', clock: () => clock.now, ...extra }, { logger, metrics, sink, applier });
+    const leaseClock = { wall: () => clock.now, mono: () => clock.mono ?? clock.now, get boot() { return clock.boot ?? SYSTEM_CLOCK.boot; } };
+    engine = Engine.open({ stateDir, abi: 'auto', durability: 'normal', clock: () => clock.now, leaseClock, ...extra }, { logger, metrics, sink, applier });
   } catch (err) {
     if (dir === undefined) rmSync(stateDir, { recursive: true, force: true });
     throw err;
