@@ -5,8 +5,9 @@
 #   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
 #   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
 #   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS).
+#   faketime (libfaketime: clock.test.ts steps the wall clock of the daemon process only).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils faketime)
 
 missing=()
 for p in "${PKGS[@]}"; do
