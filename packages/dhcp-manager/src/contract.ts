@@ -140,4 +140,6 @@ export interface EngineStats {
   /** Last failed commit, if any (cleared by the next good commit: see storeHealthy). */
   lastCommitError?: { time: number; message: string };
   storeHealthy: boolean;
+  /** Set when the store's files were unusable at start and moved aside (store/recover.ts). */
+  storeRecovery?: { reason: 'corrupt' | 'newer-schema' | 'foreign-wal'; detail: string; movedAside: string[]; time: string };
 }

@@ -27,6 +27,7 @@ import { ExpiryQueue } from './model/expiry';
 import { getParams, TreeSource } from './model/tree';
 import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
 import { route } from './router';
+import { openStoreRecovering, StoreRecovery } from './store/recover';
 import { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
@@ -53,6 +54,7 @@ export class Engine {
   private readonly counts = { applied: 0, duplicates: 0, stale: 0, unavailable: 0, expired: 0 };
   private readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   private lastCommitError: { time: number; message: string } | undefined;
+  private storeRecovery: StoreRecovery | undefined;
   private storeHealthy = true;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
@@ -78,11 +80,12 @@ export class Engine {
   }
 
   static open(opts: EngineOptions, deps: EngineDeps): Engine {
-    const store = new Store({
+    const { store, recovery } = openStoreRecovering({
       stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
       clock: leaseClockOf(opts),
     });
     const engine = new Engine(opts, deps, store);
+    if (recovery) engine.recovered(recovery);
     engine.restore();
     return engine;
   }
@@ -149,6 +152,14 @@ export class Engine {
       try { this.deps.sink.publish(o.event); } catch (err) { this.log.error({ err }, 'event sink failed'); }
     }
     this.log.warn({ ended: outs.length, boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
+  }
+
+  /** The store's files were bad and moved aside (store/recover.ts): say so in the log, status and metrics. */
+  private recovered(r: StoreRecovery): void {
+    this.storeRecovery = r;
+    this.deps.metrics.storeRecovered.inc({ reason: r.reason });
+    this.log.error({ store: this.store.path, reason: r.reason, detail: r.detail, movedAside: r.movedAside },
+      'STORE RECOVERED: the store could not be used and was moved aside; starting with an empty model, the clients\' next events rebuild it');
   }
 
   private addInstance(ifname: string, instance: number): void {
@@ -428,6 +439,7 @@ export class Engine {
       storePath: this.store.path,
       ...(this.lastCommitError ? { lastCommitError: { ...this.lastCommitError } } : {}),
       storeHealthy: this.storeHealthy,
+      ...(this.storeRecovery ? { storeRecovery: { ...this.storeRecovery, movedAside: [...this.storeRecovery.movedAside] } } : {}),
     };
   }
 

@@ -117,7 +117,8 @@ export class Store {
     } catch (writeErr) {
       // SQLite may have opened the file read-only by itself; that handle is of no use here.
       if (db?.open) db.close();
-      if (writeErr instanceof NewerSchemaError) throw writeErr;
+      // A bad file is not a permission problem: store/recover.ts moves it aside instead.
+      if (writeErr instanceof NewerSchemaError || isCorruption(writeErr)) throw writeErr;
       try {
         db = openReadOnly(this.path);
         readOnly = true;
@@ -222,9 +223,21 @@ export class Store {
     return rows.reverse().map((r) => JSON.parse(r.event) as LeaseEvent);
   }
 
+  /** SQLite's quick_check: [] when the file is sound, else its complaints. */
+  quickCheck(): string[] {
+    const rows = (this.db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>).map((r) => r.quick_check);
+    return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** SQLite saying the file is not a (sound) database. */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
 }
 
 export class NewerSchemaError extends Error {}
