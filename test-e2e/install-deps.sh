@@ -6,8 +6,9 @@
 #   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
 #   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS).
 #   faketime (libfaketime: clock.test.ts steps the wall clock of the daemon process only).
+#   python3 (ports.test.ts: sockets without SO_REUSEADDR to leave a real TIME_WAIT on a port).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils faketime)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils faketime python3)
 
 missing=()
 for p in "${PKGS[@]}"; do

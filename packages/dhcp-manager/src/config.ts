@@ -35,6 +35,7 @@ export const DEFAULTS = {
   'replay-window': 300,
   'ipc-mode': '',
   'ipc-group': '',
+  'bind-retry-s': 120,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -74,6 +75,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'replay-window': { type: 'number', describe: 'Seconds an authenticated acked message stays acceptable after the plugin stamped it (measured on the monotonic clock for senders of this boot). Each accepted message is remembered this long so that a replay is refused.' },
   'ipc-mode': { type: 'string', describe: 'File mode (octal, e.g. 0660) applied to the socket files of ipc:// endpoints after they are bound, so that only the DHCP clients\' user or group can connect. Empty: leave the mode the umask gave.' },
   'ipc-group': { type: 'string', describe: 'Group name or numeric gid given to the socket files of ipc:// endpoints after they are bound (use with --ipc-mode 0660). Empty: unchanged.' },
+  'bind-retry-s': { type: 'number', describe: 'Seconds the daemon keeps retrying to bind a listening endpoint (events, legacy, acked, HTTP) whose port is in use, with back-off, logging why each time, before it gives up. The default ports 50324-50327 lie inside Linux\'s ephemeral port range, so an outgoing connection of any program can hold one of them (or leave it in TIME_WAIT for up to a minute) just when the daemon starts; docs/operations.md shows how to reserve them. 0: fail at once.' },
 };
 
 export type Endpoint = string | null;
@@ -106,6 +108,8 @@ export interface Config {
   /** Applied to ipc:// socket files after bind (monitor/ipcperm.ts). */
   ipcMode?: number;
   ipcGroup?: string;
+  /** Seconds to keep retrying a bind whose address is in use (monitor/bindretry.ts); 0: none. */
+  bindRetryS: number;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +238,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     ...authAndIpc(pick),
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
+    bindRetryS: int('bind-retry-s', pick('bind-retry-s'), 0, 86_400),
   };
 }
 

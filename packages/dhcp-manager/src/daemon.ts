@@ -26,6 +26,7 @@ import { ExpiryTimer } from './monitor/expiry';
 import { startHttp, stopHttp } from './http/server';
 import { WalSync } from './monitor/walsync';
 import { Checkpointer } from './monitor/checkpointer';
+import { bindWithRetry } from './monitor/bindretry';
 
 /** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
 export const DB_FILE = 'dhcpmgr.sqlite';
@@ -80,7 +81,7 @@ export class Daemon {
     const c = this.config;
     mkdirSync(c.stateDir, { recursive: true });
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
-    if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
+    if (c.events) this.publisher = await this.bind(c.events, () => bindPub(c.events!, (err) => this.note('events', err)));
     this.applier = createApplier(c, (r) => this.applied(r));
     const factory = this.engineFactory ?? defaultEngineFactory;
     // --durability full: SQLite commits without its own fsync and WalSync fsyncs the WAL off the
@@ -130,10 +131,12 @@ export class Daemon {
     const hooks = this.receiveHooks();
     this.auth = new SenderAuth({ key: c.auth?.key, requireAuth: c.auth?.requireAuth ?? false, replayWindowS: c.auth?.replayWindowS });
     const ropts = { rcvmaxsize: c.rcvmaxsize, auth: this.auth };
-    if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
-    if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, { ...ropts, workers: c.ackWorkers });
+    const queue = this.queue;
+    if (c.listen) this.receivers.push(await this.bind(c.listen, () => bindLegacy(c.listen!, queue, hooks, ropts)));
+    if (c.ackListen) this.ackReceiver = await this.bind(c.ackListen, () => bindAcked(c.ackListen!, queue, hooks, { ...ropts, workers: c.ackWorkers }));
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
-    if (c.http) this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err));
+    const http = c.http;
+    if (http) this.server = await this.bind(`${http.host}:${http.port}`, () => startHttp(this.api(), http.host, http.port, (err) => this.note('http', err)));
     this.spool.watch(this.queue, c.spoolScanMs);
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
@@ -162,6 +165,11 @@ export class Daemon {
     this.engine?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
+  }
+
+  /** Bind, retrying for --bind-retry-s while the address is in use (monitor/bindretry.ts). */
+  private bind<T>(endpoint: string, fn: () => T | Promise<T>): Promise<T> {
+    return bindWithRetry(endpoint, fn, { limitS: this.config.bindRetryS ?? 0, log: this.log, cancelled: () => this.stopping !== undefined });
   }
 
   private flushWal(w: WalSync): Error | undefined {
