@@ -27,6 +27,7 @@ import { ExpiryQueue } from './model/expiry';
 import { getParams, TreeSource } from './model/tree';
 import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
 import { route } from './router';
+import { StoreGuard } from './store/guard';
 import { openStoreRecovering, StoreRecovery } from './store/recover';
 import { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
@@ -55,6 +56,7 @@ export class Engine {
   private readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   private lastCommitError: { time: number; message: string } | undefined;
   private storeRecovery: StoreRecovery | undefined;
+  private guard: StoreGuard | undefined;
   private storeHealthy = true;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
@@ -63,7 +65,7 @@ export class Engine {
   private readonly handler4: { observe(v: number): void };
   private readonly handler6: { observe(v: number): void };
 
-  private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private readonly store: Store) {
+  private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private store: Store) {
     this.lclock = leaseClockOf(opts);
     this.clock = this.lclock.wall;
     this.log = deps.logger.child({ component: 'engine' });
@@ -80,11 +82,13 @@ export class Engine {
   }
 
   static open(opts: EngineOptions, deps: EngineDeps): Engine {
-    const { store, recovery } = openStoreRecovering({
+    const storeOpts = {
       stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
       clock: leaseClockOf(opts),
-    });
+    } as const;
+    const { store, recovery } = openStoreRecovering(storeOpts);
     const engine = new Engine(opts, deps, store);
+    engine.guard = new StoreGuard(storeOpts, store);
     if (recovery) engine.recovered(recovery);
     engine.restore();
     return engine;
@@ -228,7 +232,7 @@ export class Engine {
 
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      this.ensureStore();
       this.store.transaction(() => {
         for (const [ifname, instance] of newInstances) this.store.putInterface(ifname, instance);
         for (const [key, record] of staged) this.store.putLease(ifnameOf(key), record.version, record, stagedOrders.get(key)!);
@@ -318,6 +322,27 @@ export class Engine {
     else this.rejectLog.suppressed++;
   }
 
+  /**
+   * Before a commit: the state dir must still hold our store and be writable (store/guard.ts).
+   * Throws (-> unavailable) while it is not; reopens the store at the path once it can, writing
+   * the in-memory model into it.
+   */
+  private ensureStore(): void {
+    if (!this.guard) {
+      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      return;
+    }
+    const { store, reopened } = this.guard.ensure(this.store, (s) => {
+      for (const { ifname, instance } of this.byInstance) s.putInterface(ifname, instance);
+      for (const [key, r] of this.records) s.putLease(ifnameOf(key), r.version, r, this.orders.get(key) ?? null);
+    });
+    if (!reopened) return;
+    this.store = store;
+    this.deps.metrics.storeReopened.inc({ reason: reopened.reason });
+    this.log.warn({ store: store.path, reason: reopened.reason, detail: reopened.detail, records: this.records.size },
+      'store reopened at its path and the model written into it');
+  }
+
   private markStoreFailure(err: Error, during: string): void {
     this.storeHealthy = false;
     this.lastCommitError = { time: this.clock(), message: err.message };
@@ -358,7 +383,7 @@ export class Engine {
     }
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      this.ensureStore();
       this.store.transaction(() => {
         for (const o of outs) {
           this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
