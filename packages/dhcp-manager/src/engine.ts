@@ -49,6 +49,9 @@ export class Engine {
   private readonly vctx: ValidateContext;
   private readonly clock: () => number;
   private readonly lclock: LeaseClock;
+  /** This boot's id, hex and raw, read once (the per-message path compares it). */
+  private readonly boot: string;
+  private readonly bootBuf: Buffer;
   private readonly log: Logger;
   private readonly expiry: ExpiryQueue;
   private readonly active = { v4: 0, v6: 0 };
@@ -67,6 +70,8 @@ export class Engine {
 
   private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private store: Store) {
     this.lclock = leaseClockOf(opts);
+    this.boot = this.lclock.boot;
+    this.bootBuf = Buffer.from(this.boot, 'hex');
     this.clock = this.lclock.wall;
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
@@ -124,7 +129,7 @@ export class Engine {
    * remove). The clients start over and their next events rebuild the model.
    */
   private endOtherBoot(): void {
-    const boot = this.lclock.boot;
+    const boot = this.boot;
     const mono = this.lclock.mono();
     const stale = (s: { boot: string; obtainedMono: number } | null | undefined) => !!s && (s.boot !== boot || s.obtainedMono > mono);
     const at = this.clock();
@@ -277,8 +282,7 @@ export class Engine {
   private eventTime(item: Ingest, order: EnvelopeMeta | undefined): EventTime {
     const now = this.clock();
     const t = order ? Number(order.wallUs / 1000n) : item.receivedAt;
-    const boot = this.lclock.boot;
-    return { wall: Number.isFinite(t) && t > 0 && t < now ? t : now, mono: eventBase(this.lclock.mono(), order, boot), boot };
+    return { wall: Number.isFinite(t) && t > 0 && t < now ? t : now, mono: eventBase(this.lclock.mono(), order, this.bootBuf), boot: this.boot };
   }
 
   private stampLegacy(receivedAt: number): StoredOrder {

@@ -47,8 +47,8 @@ export function wallOf(deadlineMono: number | null, now: { wall: number; mono: n
  * The age is measured on the real CLOCK_MONOTONIC (the stamp's clock) and applied to `nowMono`,
  * so an injected clock stays consistent.
  */
-export function eventBase(nowMono: number, order: { bootId: Buffer; monotonicNs: bigint } | undefined, boot: string): number {
-  if (!order || order.bootId.toString('hex') !== boot || /^0+$/.test(boot)) return nowMono;
+export function eventBase(nowMono: number, order: { bootId: Buffer; monotonicNs: bigint } | undefined, boot: Buffer): number {
+  if (!order || !order.bootId.equals(boot) || boot.every((b) => b === 0)) return nowMono;
   const ageMs = (Number(process.hrtime.bigint() - order.monotonicNs)) / 1e6;
   return ageMs > 0 && Number.isFinite(ageMs) ? nowMono - ageMs : nowMono;
 }
