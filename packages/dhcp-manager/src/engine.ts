@@ -20,6 +20,7 @@ import type {
 import { buildEvent } from './events';
 import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
+import { endPreviousBoot } from './handlers/reboot';
 import type { HandlerOutput } from './handlers/types';
 import { ManagerMetrics } from './metrics';
 import { EventTime, LeaseClock, SYSTEM_CLOCK, eventBase } from './model/clock';
@@ -123,25 +124,14 @@ export class Engine {
   }
 
   /**
-   * Leases received in another boot (their boot id differs, or their monotonic time lies ahead
-   * of this boot's clock) are gone from the kernel and their countdowns mean nothing here: end
-   * them with LEASE_DEL, cause 'reboot', published but not applied (there is nothing left to
-   * remove). The clients start over and their next events rebuild the model.
+   * Leases received in another boot are gone from the kernel and their countdowns mean nothing
+   * here (handlers/reboot.ts): committed and published as LEASE_DEL cause 'reboot', not applied.
+   * The clients start over and their next events rebuild the model.
    */
   private endOtherBoot(): void {
-    const boot = this.boot;
-    const mono = this.lclock.mono();
-    const stale = (s: { boot: string; obtainedMono: number } | null | undefined) => !!s && (s.boot !== boot || s.obtainedMono > mono);
     const at = this.clock();
-    const outs: Array<{ key: string; out: HandlerOutput; event: LeaseEvent }> = [];
-    for (const [key, r] of this.records) {
-      const ifname = ifnameOf(key);
-      let out: HandlerOutput | undefined;
-      if (r.version === 4 && stale(r.lease)) out = clearV4(ifname, r, 'reboot', at);
-      if (r.version === 6 && (stale(r.na) || stale(r.pd))) out = removeV6(ifname, r, { na: stale(r.na), pd: stale(r.pd) }, 'reboot', at);
-      if (!out) continue;
-      outs.push({ key, out, event: buildEvent(r.version, this.instances.get(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at) });
-    }
+    const outs = endPreviousBoot(this.records, ifnameOf, this.boot, this.lclock.mono(), at).map(({ key, ifname, out }) => (
+      { key, out, event: buildEvent(out.record.version, this.instances.get(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at) }));
     if (outs.length === 0) return;
     try {
       if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
@@ -160,7 +150,7 @@ export class Engine {
       this.deps.metrics.event(o.event.msgTypeName, o.event.version);
       try { this.deps.sink.publish(o.event); } catch (err) { this.log.error({ err }, 'event sink failed'); }
     }
-    this.log.warn({ ended: outs.length, boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
+    this.log.warn({ ended: outs.length, boot: this.boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
   }
 
   /** The store's files were bad and moved aside (store/recover.ts): say so in the log, status and metrics. */
