@@ -17,7 +17,12 @@ import { run, sleep, waitFor } from './src/proc';
 
 jest.setTimeout(60000);
 
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+/** Debian's path (multiarch dir: x86_64-linux-gnu here, aarch64-linux-gnu on arm64...). */
+const LIBFAKETIME = (() => {
+  const dirs = fs.existsSync('/usr/lib') ? fs.readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')) : [];
+  const found = dirs.map((d) => `/usr/lib/${d}/faketime/libfaketime.so.1`).find((f) => fs.existsSync(f));
+  return found ?? '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+})();
 const V4 = 'Device.DHCPv4.Client.1.';
 const LEASE_S = 3600;
 const ADDRESS = '192.168.77.130';
