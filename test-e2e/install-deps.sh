@@ -4,11 +4,12 @@
 #   busybox (udhcpc), dnsmasq (DHCPv4 server; --no-install-recommends, because its recommended
 #   resolvconf would rewrite /etc/resolv.conf), dibbler-client + dibbler-server (DHCPv6),
 #   iproute2 (ip netns, veth), gcc + libnanomsg-dev (the C peers), nanomsg-utils (nanocat),
-#   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS).
+#   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS),
+#   chromium (the status page's browser tests, driven headless by playwright-core; no service).
 #   faketime (libfaketime: clock.test.ts steps the wall clock of the daemon process only).
 #   python3 (ports.test.ts: sockets without SO_REUSEADDR to leave a real TIME_WAIT on a port).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils faketime python3)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils chromium faketime python3)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -42,7 +43,7 @@ for svc in "${missing[@]}"; do
     systemctl disable --quiet "$svc" 2>/dev/null || true
   fi
 done
-for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time; do
+for cmd in busybox dnsmasq dibbler-client dibbler-server ip gcc nanocat unshare objcopy /usr/bin/time chromium dpkg-deb strip objdump; do
   command -v "$cmd" >/dev/null || { echo "install-deps: $cmd still missing" >&2; exit 1; }
 done
 [ -f /usr/include/nanomsg/nn.h ] || { echo "install-deps: nanomsg headers missing" >&2; exit 1; }

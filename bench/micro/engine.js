@@ -28,6 +28,7 @@ function arg(name, dflt) {
 const dist = path.resolve(arg('dist', path.join(__dirname, '..', '..', 'packages', 'dhcp-manager', 'dist')));
 const { Engine } = require(path.join(dist, 'engine'));
 const { ManagerMetrics } = require(path.join(dist, 'metrics'));
+const { Store } = require(path.join(dist, 'store', 'store'));
 const { PubSink } = require(path.join(dist, 'publisher'));
 
 const interfaces = Number(arg('interfaces', 64));
@@ -42,9 +43,10 @@ function runOnce() {
   let published = 0;
   const sink = new PubSink({ publish: (topic, body) => { published += body.length > 0 ? 1 : 0; } });
   const applier = { name: 'none', apply() {}, idle: async () => undefined };
-  const engine = Engine.open({ stateDir, abi: 'auto', durability }, {
-    logger: pino({ level: 'warn' }), metrics: new ManagerMetrics(), sink, applier,
-  });
+  const deps = { logger: pino({ level: 'warn' }), metrics: new ManagerMetrics(), sink, applier };
+  // A --dist built before the engine received its store has Engine.open instead.
+  const store = Engine.open ? undefined : new Store({ stateDir, durability, historyPerInterface: 100 });
+  const engine = store ? new Engine(store, { abi: 'auto' }, deps) : Engine.open({ stateDir, abi: 'auto', durability }, deps);
   // Four pushers' pools, interleaved, as the socket suite's 4 pushers would arrive.
   const pools = [0, 1, 2, 3].map((seed) => framePool(Math.ceil(messages / 4), interfaces, seed * 7));
   const frames = [];
@@ -68,7 +70,7 @@ function runOnce() {
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const n = messages - warm;
-  engine.close();
+  if (store) store.close(); else engine.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
   if (applied !== n) throw new Error(`only ${applied} of ${n} applied`);
   if (published < n) throw new Error(`only ${published} of ${n} published`);

@@ -89,11 +89,13 @@ iface "${NET.serverIf}" {
     'sh', '-c', sh]), { logFile: path.join(lab.dir, 'dibbler-server.log') });
 }
 
-export function startDibblerClient(lab: Lab, script: string, env: ClientEnv): Tracked {
+/** `globalConf`: extra top-level lines of client.conf (e.g. `downlink-prefix-ifaces "none"`). */
+export function startDibblerClient(lab: Lab, script: string, env: ClientEnv, globalConf = ''): Tracked {
   fs.mkdirSync(path.join(lab.dir, 'dibbler-cli'), { recursive: true });
   fs.writeFileSync(path.join(lab.dir, 'dibbler-cli', 'client.conf'), `log-level 8
 log-mode short
 script "${script}"
+${globalConf}
 iface "${NET.clientIf}" {
   ia
   pd

@@ -13,6 +13,7 @@ const pino = require('pino');
 const { encode, emptyV4Lease, emptyV6Lease } = require('@dhcpmgr/plugin-msg');
 const { Engine } = require('../dist/engine');
 const { ManagerMetrics } = require('../dist/metrics');
+const { Store } = require('../dist/store/store');
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, k, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[k + 1]]] : acc), []));
 const N = Number(args.messages ?? 200000);
@@ -39,7 +40,8 @@ function frames() {
 
 const metrics = new ManagerMetrics();
 let published = 0;
-const engine = Engine.open({ stateDir: dir, abi: 'auto', durability }, {
+const store = new Store({ stateDir: dir, durability, historyPerInterface: 100 });
+const engine = new Engine(store, { abi: 'auto' }, {
   logger: pino({ level: 'warn' }), metrics,
   sink: { publish: () => { published++; }, publishReject: () => {} },
   applier: { name: 'none', apply: () => {}, idle: async () => {} },
@@ -60,7 +62,7 @@ const cpuSecs = (cpu.user + cpu.system) / 1e6;
 const t1 = process.hrtime.bigint();
 const got = engine.get(['Device.']);
 const readMs = Number(process.hrtime.bigint() - t1) / 1e6;
-engine.close();
+store.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
   messages: N, batch: BATCH, interfaces: IFS, durability, seconds: +secs.toFixed(3), perSecond: Math.round(N / secs),

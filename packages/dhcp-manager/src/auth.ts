@@ -1,5 +1,5 @@
 /**
- * Sender authentication for the acknowledged channel (issue 7).
+ * Sender authentication for the acknowledged channel.
  *
  * - The key file: a regular file (no symlink), owned by root or by the user the daemon runs as
  *   (a hardened unit runs it as `dhcpmgr`, which cannot read a root-only file), mode 0600/0400
@@ -19,7 +19,8 @@
  *   lower edge moves up to them, so a forgotten request still cannot be replayed.
  * - Spool files are not subject to the window: they are written by the plugins into a root-only
  *   directory, may be hours old after an outage, and may repeat an acked request that timed out
- *   (the engine answers that `duplicate`). Their tag is still verified.
+ *   (the engine answers that `duplicate`). Their tag is verified where they are read
+ *   (monitor/spool.ts, with this object's `key` and `requireAuth`).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'fs';
 import { bootId as ourBootId, decodeEnvelope, Envelope, EnvelopeError } from '@dhcpmgr/plugin-msg';
@@ -31,7 +32,11 @@ export const DEFAULT_MAX_TRACKED = 100_000;
 
 export class KeyFileError extends Error {
   override readonly name = 'KeyFileError';
-  readonly exitCode = 2;
+}
+
+/** `--require-auth` without a key would verify nobody: refused by the config and by SenderAuth. */
+export function requireKeyForAuth(requireAuth: boolean, haveKey: boolean): void {
+  if (requireAuth && !haveKey) throw new KeyFileError('--require-auth needs --key-file: there is no key to verify senders with');
 }
 
 export interface KeyFileOptions {
@@ -151,7 +156,7 @@ export class SenderAuth {
   };
 
   constructor(opts: SenderAuthOptions) {
-    if (opts.requireAuth && !opts.key) throw new KeyFileError('--require-auth needs --key-file: there is no key to verify senders with');
+    requireKeyForAuth(opts.requireAuth, opts.key !== undefined);
     this.key = opts.key;
     this.requireAuth = opts.requireAuth;
     const windowS = opts.replayWindowS ?? DEFAULT_REPLAY_WINDOW_S;
@@ -161,8 +166,8 @@ export class SenderAuth {
     this.clock = opts.clock ?? systemClock;
   }
 
-  /** Check one request of the acked channel (`channel: 'spool'`: tag only, no replay window). */
-  check(req: Buffer, channel: 'acked' | 'spool' = 'acked'): AuthResult {
+  /** Check one request of the acked channel: its tag, then the replay window. */
+  check(req: Buffer): AuthResult {
     let env: Envelope;
     try {
       env = decodeEnvelope(req, this.key, this.requireAuth);
@@ -174,10 +179,8 @@ export class SenderAuth {
       this.counts.unauthenticated++;
       return { ok: true, envelope: env };
     }
-    if (channel === 'acked') {
-      const why = this.replayCheck(env);
-      if (why) return this.reject(why.reason, why.detail);
-    }
+    const why = this.replayCheck(env);
+    if (why) return this.reject(why.reason, why.detail);
     this.counts.authenticated++;
     return { ok: true, envelope: env };
   }

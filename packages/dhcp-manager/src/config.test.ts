@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, DEFAULTS, OPTIONS, resolveConfig } from './config';
+import { ifnameProblem } from './ifname';
 
 describe('config', () => {
   let dir: string;
@@ -19,6 +20,30 @@ describe('config', () => {
     expect(c.apply).toBe('none');
     expect(c.abi).toBe('auto');
     expect(c.interfaces).toEqual([]);
+  });
+
+  it('reads what --apply iproute2 touches: resolver file in the state dir by default, metrics, LAN subnet ids', () => {
+    expect(resolveConfig({ 'state-dir': '/st' }).system).toEqual({
+      resolvFile: '/st/resolv.conf', dnsMode: 'file', dnsPriority: [], routeMetrics: {}, lanInterfaces: [], lanDeprecateS: 30,
+    });
+    const file = join(dir, 'lan.json');
+    writeFileSync(file, JSON.stringify({ 'lan-interfaces': ['br-lan', 'br-guest=5'], 'route-metric': 'erouter0=10,*=100' }));
+    const c = resolveConfig({ 'dns-priority': 'erouter0,wan2', 'dns-mode': 'resolved', 'resolv-file': '/etc/resolv.conf' }, {}, file).system!;
+    expect(c.lanInterfaces).toEqual([{ ifname: 'br-lan', id: 0 }, { ifname: 'br-guest', id: 5 }]);
+    expect(c.routeMetrics).toEqual({ erouter0: 10, '*': 100 });
+    expect([c.dnsMode, c.dnsPriority, c.resolvFile]).toEqual(['resolved', ['erouter0', 'wan2'], '/etc/resolv.conf']);
+  });
+
+  it.each([
+    ['route-metric', 'erouter0', 'Invalid --route-metric "erouter0": expected IF=N or *=N with N from 0 to 4294967295'],
+    ['route-metric', 'erouter0=-1', 'Invalid --route-metric "erouter0=-1": expected IF=N or *=N with N from 0 to 4294967295'],
+    ['lan-interfaces', 'br-lan,br-lan', 'Invalid --lan-interfaces "br-lan": expected each interface and subnet id once'],
+    ['lan-interfaces', 'br-lan=1,br-guest', 'Invalid --lan-interfaces "br-guest": expected each interface and subnet id once'],
+    ['lan-interfaces', 'br-lan=70000', 'Invalid --lan-interfaces "br-lan=70000": expected IF or IF=ID with a subnet id from 0 to 65535'],
+    ['dns-mode', 'dnsmasq', 'Invalid --dns-mode "dnsmasq": expected one of file, resolved, off'],
+    ['lan-deprecate-s', '-1', 'Invalid --lan-deprecate-s "-1": expected an integer from 0 to 86400'],
+  ])('refuses --%s %s', (name, value, message) => {
+    expect(() => resolveConfig({ [name]: value })).toThrow(new ConfigError(message));
   });
 
   it('takes the spool dir from $DHCPMGR_SPOOL_DIR unless a flag or the file names one', () => {
@@ -69,6 +94,14 @@ describe('config', () => {
   ])('refuses %j with a message naming the value', (flags, message) => {
     expect(() => resolveConfig(flags as never)).toThrow(ConfigError);
     expect(() => resolveConfig(flags as never)).toThrow(message);
+  });
+
+  it('refuses in --interfaces exactly the names the validator refuses (BAD_IFNAME), with its reason', () => {
+    for (const name of ['.', '..', 'caf\xe9', 'a\x7f', 'a:1', 'x'.repeat(16)]) {
+      expect(() => resolveConfig({ interfaces: [name] })).toThrow(`Invalid --interfaces ${JSON.stringify(name)}: ${ifnameProblem(name)}`);
+    }
+    expect(() => resolveConfig({ interfaces: ['..'] })).toThrow('Invalid --interfaces "..": interface name .. is reserved');
+    expect(resolveConfig({ interfaces: ['br-lan.100', 'x'.repeat(15)] }).interfaces).toEqual(['br-lan.100', 'x'.repeat(15)]);
   });
 
   it('refuses an unknown key or broken JSON in the config file', () => {

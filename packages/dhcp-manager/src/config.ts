@@ -5,6 +5,8 @@
  * value and what was expected. This module imports nothing heavy: the CLI loads it on every run.
  */
 import { readFileSync } from 'fs';
+import { join } from 'path';
+import { ifnameProblem } from './ifname';
 
 export const DEFAULTS = {
   listen: 'tcp://127.0.0.1:50324',
@@ -35,6 +37,12 @@ export const DEFAULTS = {
   'replay-window': 300,
   'ipc-mode': '',
   'ipc-group': '',
+  'resolv-file': '',
+  'dns-mode': 'file',
+  'dns-priority': [] as string[],
+  'route-metric': [] as string[],
+  'lan-interfaces': [] as string[],
+  'lan-deprecate-s': 30,
   'bind-retry-s': 120,
 } as const;
 
@@ -56,7 +64,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'state-dir': { type: 'string', describe: 'Directory of the persistent store (SQLite). Created if missing.' },
   'spool-dir': { type: 'string', describe: 'Directory where plugins leave events the manager could not take in time. Replayed in event order at start before any socket is bound, then rescanned while running; a file is deleted only after its event is committed, rejects move to `rejected/`. Default: $DHCPMGR_SPOOL_DIR, else /var/lib/dhcpmgr/spool.' },
   apply: { type: 'string', describe: 'What to change on the system when a lease changes: `none` (only the model) or `iproute2` (addresses through `ip`, run with argument arrays, never a shell).' },
-  'apply-routes': { type: 'boolean', describe: 'With `--apply iproute2`: also replace the default route through the first DHCPv4 router.' },
+  'apply-routes': { type: 'boolean', describe: 'With `--apply iproute2`: also install the DHCPv4 routes: the static routes (option 121, else 249, else 33) and the default route through the first router, which is left out when option 121/249 is present (RFC 3442). Each carries `proto dhcp` and the interface\'s --route-metric.' },
   'apply-mtu': { type: 'boolean', describe: 'With `--apply iproute2`: also set the interface MTU when the DHCPv4 lease carries one.' },
   'apply-netns': { type: 'string', describe: 'With `--apply iproute2`: run `ip -n NAME` to act inside that network namespace (tests, containers). Empty: the daemon\'s own namespace.' },
   abi: { type: 'string', describe: 'Which PLUGIN_MSG layouts to accept: `auto` (both 1464-byte LP64 and 1456-byte ILP32), `lp64` or `ilp32`.' },
@@ -75,6 +83,12 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'replay-window': { type: 'number', describe: 'Seconds an authenticated acked message stays acceptable after the plugin stamped it (measured on the monotonic clock for senders of this boot). Each accepted message is remembered this long so that a replay is refused.' },
   'ipc-mode': { type: 'string', describe: 'File mode (octal, e.g. 0660) applied to the socket files of ipc:// endpoints after they are bound, so that only the DHCP clients\' user or group can connect. Empty: leave the mode the umask gave.' },
   'ipc-group': { type: 'string', describe: 'Group name or numeric gid given to the socket files of ipc:// endpoints after they are bound (use with --ipc-mode 0660). Empty: unchanged.' },
+  'resolv-file': { type: 'string', describe: 'With `--apply iproute2` and `--dns-mode file`: the resolver file written (atomically: temp file + rename) with the DNS servers and search domains of every active lease, rewritten when they change and emptied of them when the leases end. Point it at /etc/resolv.conf or at a file dnsmasq reads with `resolv-file` to use it. Empty: `resolv.conf` in --state-dir, so nothing outside is touched.' },
+  'dns-mode': { type: 'string', describe: 'With `--apply iproute2`: where the leases\' DNS servers and domains go. `file`: the --resolv-file; `resolved`: systemd-resolved, per interface (`resolvectl dns IF ...`, `resolvectl domain IF ...`, `resolvectl revert IF` when its leases end); `off`: nowhere.' },
+  'dns-priority': { type: 'array', describe: 'Interface order for merging DNS servers and domains into the resolver file (repeat the flag or separate with commas): the servers of the first interface come first. Interfaces not listed follow by name; within an interface DHCPv4 before DHCPv6.' },
+  'route-metric': { type: 'array', describe: 'With `--apply-routes`: route metric per interface as IF=N (repeat or separate with commas; `*=N` for all others, default 0). Used for the default route and the static routes (options 121, 249, 33) of that interface, so several WAN interfaces can each hold a default route.' },
+  'lan-interfaces': { type: 'array', describe: 'With `--apply iproute2`: LAN interfaces that get a /64 of each DHCPv6 delegated prefix, as IF or IF=ID (repeat or separate with commas). ID is the subnet id (default: the position in this list, from 0), so each LAN keeps its /64 across restarts. `prefix::1/64` goes on the interface with the prefix\'s lifetimes, for an RA server to advertise. A prefix too short for an id is reported (log, status, metric), never wrapped.' },
+  'lan-deprecate-s': { type: 'number', describe: 'Seconds a LAN /64 of a delegated prefix that ended stays on its interface with preferred lifetime 0 (deprecated, RFC 7084 L-13) before it is deleted. 0: delete at once.' },
   'bind-retry-s': { type: 'number', describe: 'Seconds the daemon keeps retrying to bind a listening endpoint (events, legacy, acked, HTTP) whose port is in use, with back-off, logging why each time, before it gives up. The default ports 50324-50327 lie inside Linux\'s ephemeral port range, so an outgoing connection of any program can hold one of them (or leave it in TIME_WAIT for up to a minute) just when the daemon starts; docs/operations.md shows how to reserve them. 0: fail at once.' },
 };
 
@@ -108,17 +122,27 @@ export interface Config {
   /** Applied to ipc:// socket files after bind (monitor/ipcperm.ts). */
   ipcMode?: number;
   ipcGroup?: string;
+  /** What --apply iproute2 touches beyond the WAN address (appliers/system.ts). */
+  system?: SystemConfig;
   /** Seconds to keep retrying a bind whose address is in use (monitor/bindretry.ts); 0: none. */
   bindRetryS: number;
 }
 
+export interface SystemConfig {
+  resolvFile: string;
+  dnsMode: 'file' | 'resolved' | 'off';
+  dnsPriority: string[];
+  routeMetrics: Record<string, number>;
+  lanInterfaces: Array<{ ifname: string; id: number }>;
+  lanDeprecateS: number;
+}
+
+/** The CLI exits 2 on it (cli/index.ts). */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  readonly exitCode = 2;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const IFNAME = /^[^\s/\x00-\x1f\x7f:]{1,15}$/;
 
 function bad(name: string, value: unknown, expected: string): never {
   throw new ConfigError(`Invalid --${name} ${JSON.stringify(value)}: expected ${expected}`);
@@ -167,7 +191,9 @@ function ifnames(v: unknown): string[] {
   const list = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
   const out = list.filter((x) => x !== '');
   for (const x of out) {
-    if (typeof x !== 'string' || !IFNAME.test(x)) bad('interfaces', x, 'interface names of 1-15 characters without "/", ":", whitespace or control characters');
+    if (typeof x !== 'string') bad('interfaces', x, 'interface names');
+    const problem = ifnameProblem(x);
+    if (problem) throw new ConfigError(`Invalid --interfaces ${JSON.stringify(x)}: ${problem}`);
   }
   return out as string[];
 }
@@ -239,6 +265,40 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
     bindRetryS: int('bind-retry-s', pick('bind-retry-s'), 0, 86_400),
+    system: systemConfig(pick),
+  };
+}
+
+function systemConfig(pick: (name: OptionName) => unknown): SystemConfig {
+  const stateDir = dir('state-dir', pick('state-dir'));
+  const file = pick('resolv-file');
+  if (typeof file !== 'string' || file.includes('\0')) bad('resolv-file', file, 'a file path or empty');
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x])).filter((x) => x !== '');
+  const dnsPriority = list(pick('dns-priority')).map((x) => {
+    if (typeof x !== 'string' || ifnameProblem(x) !== undefined) bad('dns-priority', x, 'interface names');
+    return x;
+  });
+  const routeMetrics: Record<string, number> = {};
+  for (const x of list(pick('route-metric'))) {
+    const m = typeof x === 'string' ? /^([^=]+)=(\d{1,10})$/.exec(x) : null;
+    if (!m || (m[1] !== '*' && ifnameProblem(m[1]!) !== undefined) || Number(m[2]) > 0xffffffff) bad('route-metric', x, 'IF=N or *=N with N from 0 to 4294967295');
+    routeMetrics[m[1]!] = Number(m[2]);
+  }
+  const lanInterfaces: SystemConfig['lanInterfaces'] = [];
+  list(pick('lan-interfaces')).forEach((x, i) => {
+    const m = typeof x === 'string' ? /^([^=]+)(?:=(\d{1,5}))?$/.exec(x) : null;
+    if (!m || ifnameProblem(m[1]!) !== undefined || (m[2] !== undefined && Number(m[2]) > 65535)) bad('lan-interfaces', x, 'IF or IF=ID with a subnet id from 0 to 65535');
+    const id = m[2] !== undefined ? Number(m[2]) : i;
+    if (lanInterfaces.some((l) => l.ifname === m[1] || l.id === id)) bad('lan-interfaces', x, 'each interface and subnet id once');
+    lanInterfaces.push({ ifname: m[1]!, id });
+  });
+  return {
+    resolvFile: file || join(stateDir, 'resolv.conf'),
+    dnsMode: oneOf('dns-mode', pick('dns-mode'), ['file', 'resolved', 'off'] as const),
+    dnsPriority,
+    routeMetrics,
+    lanInterfaces,
+    lanDeprecateS: int('lan-deprecate-s', pick('lan-deprecate-s'), 0, 86_400),
   };
 }
 
@@ -247,13 +307,13 @@ function authAndIpc(pick: (name: OptionName) => unknown): Pick<Config, 'auth' | 
   if (typeof keyFile !== 'string' || keyFile.includes('\0')) bad('key-file', keyFile, 'a file path or empty');
   const requireAuth = bool('require-auth', pick('require-auth'));
   const replayWindowS = int('replay-window', pick('replay-window'), 1, 86_400);
-  if (requireAuth && !keyFile) throw new ConfigError('Invalid --require-auth: it needs --key-file (there is no key to verify senders with)');
   let key: Buffer | undefined;
-  if (keyFile) {
+  if (keyFile || requireAuth) {
     // Loaded here, not later, so that a world-readable or missing key stops the start with exit 2.
-    const { loadKeyFile } = require('./auth') as typeof import('./auth');
+    const { loadKeyFile, requireKeyForAuth } = require('./auth') as typeof import('./auth');
     try {
-      key = loadKeyFile(keyFile);
+      requireKeyForAuth(requireAuth, keyFile !== '');
+      if (keyFile) key = loadKeyFile(keyFile);
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }

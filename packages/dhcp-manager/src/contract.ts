@@ -1,9 +1,9 @@
 /**
  * The seams inside the manager. Data walks one way:
  *   monitor/ (sockets, spool; bytes only) -> engine.ingestBatch() [validate -> router ->
- *   handlers -> model transaction -> store commit] -> events (EventSink) and appliers (Applier).
+ *   handlers -> model/state change -> one store transaction] -> events (EventSink) and appliers (Applier).
  * The engine is synchronous (better-sqlite3 is) and owns no socket; the daemon owns sockets,
- * timers that drive expiry, HTTP and the CLI.
+ * the expiry timer, HTTP and the durable store (store/durable.ts) the engine is given.
  */
 import type { Abi, EnvelopeMeta } from '@dhcpmgr/plugin-msg';
 
@@ -63,9 +63,13 @@ export interface LeaseEvent {
 
 /** What an applier is asked to make true on the system; it never changes the model. */
 export type LeaseChange =
-  | { version: 4; ifname: string; action: 'set'; address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number }
+  | { version: 4; ifname: string; action: 'set'; address: string; prefixLength: number; broadcast: string; routers: string[]; mtu?: number;
+    /** The lease's resolvers, and its staticRoutes text (option 121/249 `dst/len gw ...` or option 33 `dst/gw ...`). */
+    dnsServers?: string[]; staticRoutes?: string }
   | { version: 4; ifname: string; action: 'clear'; address?: string; prefixLength?: number }
-  | { version: 6; ifname: string; action: 'set'; address?: { address: string; preferred: number; valid: number }; prefix?: { prefix: string; length: number; preferred: number; valid: number } }
+  | { version: 6; ifname: string; action: 'set'; address?: { address: string; preferred: number; valid: number }; prefix?: { prefix: string; length: number; preferred: number; valid: number };
+    /** Options 23 and 24 as the lease holds them after this message. */
+    dnsServers?: string[]; domains?: string[] }
   | { version: 6; ifname: string; action: 'clear'; address?: string; prefix?: { prefix: string; length: number } };
 
 export interface Applier {
@@ -74,6 +78,18 @@ export interface Applier {
   /** Resolves when every queued change finished (used at shutdown and in tests). */
   idle(): Promise<void>;
   readonly name: string;
+  /** At start, after the model is restored: make the system match it (appliers/reconcile.ts). */
+  reconcile?(model: ModelView): void;
+  /** Extra fields for `status` (what the applier manages, its last problems). */
+  status?(): Record<string, unknown>;
+  /** At stop, after idle(): drop timers (state that must survive is in the applier's ledger). */
+  close?(): void;
+}
+
+/** What an applier may read of the restored model at start. */
+export interface ModelView {
+  leases(): LeaseView[];
+  get(paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string };
 }
 
 export interface EventSink {
@@ -88,14 +104,11 @@ export interface ParamValue {
   type: 'string' | 'unsignedInt' | 'int' | 'boolean' | 'dateTime';
 }
 
+/** The engine's own options; the store it works on is opened by the caller (store/durable.ts, or a test). */
 export interface EngineOptions {
-  stateDir: string;
   abi: Abi | 'auto';
   /** Allow-list; instances for these are created at start. Empty/undefined: any valid name. */
   interfaces?: string[];
-  historyPerInterface?: number;
-  /** 'full' fsyncs every commit (power-loss safe); 'normal' survives process crashes (kill -9). */
-  durability?: 'full' | 'normal';
   /** Wall clock (ms since the epoch) for display; alone (tests), it also drives the monotonic clock. */
   clock?: () => number;
   /** Wall + CLOCK_MONOTONIC + boot id (model/clock.ts); default: the system's. */

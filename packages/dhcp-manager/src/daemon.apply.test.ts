@@ -28,7 +28,8 @@ describe('dhcp-manager daemon --apply iproute2', () => {
     const d = await startDaemon(e, ['--apply', 'iproute2', '--apply-netns', NS, '--apply-routes']);
     expect((await acked(e, v4('wan0', 'bound'))).status).toBe('applied');
     await waitFor('address on wan0', () => (ip('-4', 'addr', 'show', 'dev', 'wan0').includes('inet 192.0.2.10/24 brd 192.0.2.255') ? true : undefined));
-    expect(ip('-4', 'route', 'show', 'default')).toContain('default via 192.0.2.1 dev wan0');
+    // The route is a second `ip` command after the address: wait for it too.
+    await waitFor('default route via wan0', () => (ip('-4', 'route', 'show', 'default').includes('default via 192.0.2.1 dev wan0') ? true : undefined));
 
     expect((await acked(e, v4('absent0', 'bound'))).status).toBe('applied');
     const status = await waitFor('applier failure in status', async () => {

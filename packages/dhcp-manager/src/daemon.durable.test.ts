@@ -1,7 +1,7 @@
 /**
  * The real daemon with `--durability full` (the production default; the other daemon tests run
  * `normal` for speed): acknowledgements wait for the WAL fsync that runs off the event loop
- * (monitor/walsync.ts), concurrent acked senders share commits, and what was acknowledged or
+ * (store/walsync.ts), concurrent acked senders share commits, and what was acknowledged or
  * replayed from the spool is there after kill -9.
  */
 import { readdirSync } from 'fs';

@@ -107,7 +107,9 @@ describe('dhcp-manager daemon: restart, expiry, spool, overload', () => {
     expect(m).toMatch(/dhcpmgr_rejected_total\{reason="OVERLOAD",channel="legacy"\} [1-9]/);
     expect(d.logs.some((l) => l.reason === 'OVERLOAD')).toBe(true);
     const status = (await httpJson(e.port, '/api/v1/status')).body;
-    expect(status.counters.overload).toBeGreaterThan(0);
+    const dropped = Number(/dhcpmgr_overload_dropped_total\{channel="legacy"\} (\d+)/.exec(m)![1]);
+    expect(dropped).toBeGreaterThan(0);
+    expect(status.counters.overload).toBe(dropped);
     expect((await acked(e, v4('erouter0', 'bound'))).status).toBe('applied');
   });
 });

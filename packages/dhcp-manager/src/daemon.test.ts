@@ -73,10 +73,10 @@ describe('dhcp-manager daemon', () => {
     expect(up.topic).toMatch(/^Device\.DHCPv6\.Client\.\d+\.Events$/);
     expect(up.body.lease.iaNa.address).toBe('2001:db8::10');
     const all = await tr181(e.port, 'Device.IP.Interface.');
-    const values = Object.entries(all);
-    expect(values.find(([k, v]) => k.endsWith('IPv6Address.1.IPAddress') && v === '2001:db8::10')).toBeDefined();
-    expect(values.find(([k, v]) => k.endsWith('IPv6Prefix.1.Prefix') && v === '2001:db8:100::/56')).toBeDefined();
-    expect(values.find(([k, v]) => k.endsWith('IPv6Address.1.Origin') && v === 'DHCPv6')).toBeDefined();
+    const ip = `Device.IP.Interface.${/^Device\.DHCPv6\.Client\.(\d+)\.Events$/.exec(up.topic)![1]}.`;
+    expect(all[`${ip}IPv6Address.1.IPAddress`]).toBe('2001:db8::10');
+    expect(all[`${ip}IPv6Prefix.1.Prefix`]).toBe('2001:db8:100::/56');
+    expect(all[`${ip}IPv6Address.1.Origin`]).toBe('DHCPv6');
 
     expect((await acked(e, v6('erouter6', false))).status).toBe('applied');
     await waitFor('v6 LEASE_RENEW', () => eventsFor('erouter6').find((x) => x.body.msgTypeName === 'LEASE_RENEW'));

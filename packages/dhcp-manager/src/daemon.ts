@@ -6,14 +6,13 @@
  * Stop order: stop receiving, commit what is queued, answer the acked sender, wait for the
  * appliers, close the store.
  */
-import { mkdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { mkdirSync } from 'fs';
 import type { Server } from 'http';
 import type { Logger } from 'pino';
 import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
 import type { Config } from './config';
 import { describeEndpoints } from './config';
-import type { Applier, EventSink, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
+import type { Applier, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
 import { ManagerMetrics } from './metrics';
 import { PubSink } from './publisher';
 import { createApplier, ApplyResult } from './appliers';
@@ -22,15 +21,11 @@ import { bindAcked, bindLegacy, ReceiveHooks } from './monitor/receivers';
 import { SenderAuth } from './auth';
 import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
-import { ExpiryTimer } from './monitor/expiry';
-import { startHttp, stopHttp } from './http/server';
-import { WalSync } from './monitor/walsync';
-import { Checkpointer } from './monitor/checkpointer';
+import { ExpiryTimer } from './expiry-timer';
 import { bindWithRetry } from './monitor/bindretry';
-
-/** store.ts's STORE_FILE, and its WAL (not imported: that would load SQLite for the CLI; a test checks). */
-export const DB_FILE = 'dhcpmgr.sqlite';
-export const WAL_FILE = `${DB_FILE}-wal`;
+import type { EngineDeps } from './engine';
+import type { DurableStore } from './store/durable';
+import type { Store } from './store/store';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -41,14 +36,16 @@ export interface EngineLike {
   leases(): LeaseView[];
   history(ifname?: string, limit?: number): LeaseEvent[];
   stats(): EngineStats;
-  close(): void;
 }
 
-export type EngineFactory = (opts: EngineOptions, deps: { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }) => EngineLike;
+/** Builds the engine on an opened store (default: engine.ts's Engine). */
+export type EngineFactory = (store: Store, opts: EngineOptions, deps: EngineDeps) => EngineLike;
 
 export const VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    // A require, not a file read: a bundler (scripts/package.js) then carries the version along.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -63,6 +60,7 @@ export class Daemon {
   private ackReceiver: Receiver | undefined;
   private publisher: Publisher | undefined;
   private server: Server | undefined;
+  private sink: PubSink | undefined;
   private engine: EngineLike | undefined;
   private applier: Applier | undefined;
   private queue: IngestQueue | undefined;
@@ -70,8 +68,7 @@ export class Daemon {
   private expiry: ExpiryTimer | undefined;
   private stopping: Promise<void> | undefined;
   private auth: SenderAuth | undefined;
-  private walSync: WalSync | undefined;
-  private checkpointer: Checkpointer | undefined;
+  private durable: DurableStore | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -82,17 +79,24 @@ export class Daemon {
     mkdirSync(c.stateDir, { recursive: true });
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
     if (c.events) this.publisher = await this.bind(c.events, () => bindPub(c.events!, (err) => this.note('events', err)));
-    this.applier = createApplier(c, (r) => this.applied(r));
+    this.applier = createApplier(c, (r) => this.applied(r), { logger: this.log.child({ component: 'applier' }), registry: this.metrics.registry });
+    // Loaded here so that the CLI's client commands never load SQLite.
+    const { DurableStore } = require('./store/durable') as typeof import('./store/durable');
+    const durable = new DurableStore({
+      stateDir: c.stateDir, durability: c.durability, historyPerInterface: c.historyPerInterface,
+      fsyncSeconds: (s) => this.metrics.walFsyncSeconds.observe(s),
+      onError: (where, err) => this.note(where, err),
+    });
+    this.durable = durable;
     const factory = this.engineFactory ?? defaultEngineFactory;
-    // --durability full: SQLite commits without its own fsync and WalSync fsyncs the WAL off the
-    // event loop; nothing is acknowledged (or a spool file removed) before that fsync is done.
-    const walSync = c.durability === 'full' ? new WalSync(join(c.stateDir, WAL_FILE), c.stateDir, (s) => this.metrics.walFsyncSeconds.observe(s)) : undefined;
-    this.walSync = walSync;
     const engine = factory(
-      { stateDir: c.stateDir, abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, durability: walSync ? 'normal' : c.durability, historyPerInterface: c.historyPerInterface },
-      { logger: this.log, metrics: this.metrics, sink: new PubSink(this.publisher ?? null), applier: this.applier },
+      durable.store,
+      { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined },
+      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier, keeper: durable.keeper },
     );
     this.engine = engine;
+    // Before the spool replay and any socket: the system is brought in line with the restored model first.
+    this.applier.reconcile?.(engine);
     this.expiry = new ExpiryTimer(engine, (err) => this.note('expiry', err));
 
     this.spool = new Spool(c.spoolDir, {
@@ -102,27 +106,22 @@ export class Daemon {
         this.log.warn({ component: 'spool', file: name, reason: why }, 'spool file rejected');
       },
     }, c.auth);
-    const replay = this.spool.replayNow(engine, c.batchSize, walSync ? () => this.flushWal(walSync) : undefined);
+    const replay = this.spool.replayNow(engine, c.batchSize, durable.syncsOffLoop ? () => durable.flush() : undefined);
     if (replay.replayed || replay.left) this.log.info({ component: 'spool', ...replay }, 'spool replayed');
 
-    const checkpointer = new Checkpointer(join(c.stateDir, DB_FILE), { onError: (err) => this.note('checkpoint', err) });
-    this.checkpointer = checkpointer;
     this.queue = new IngestQueue(engine, {
       limit: c.queueLimit,
       batchSize: c.batchSize,
       minWaitMs: c.commitDelayMs,
       receiveToCommit: (seconds) => this.metrics.receiveToCommitSeconds.observe(seconds),
-      ...(walSync ? {
-        durable: (cb: (err?: Error) => void) => walSync.whenDurable((err) => {
-          if (err) this.note('fsync', err);
-          cb(err);
-        }),
-        flushDurable: () => { this.flushWal(walSync); },
+      ...(durable.syncsOffLoop ? {
+        durable: (cb: (err?: Error) => void) => durable.whenDurable(cb),
+        flushDurable: () => { durable.flush(); },
       } : {}),
       afterBatch: (_items, results) => {
         this.expiry?.arm();
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
-        if (results.some((r) => r.status !== 'unavailable')) checkpointer.touch();
+        if (results.some((r) => r.status !== 'unavailable')) durable.touch();
       },
       onError: (err) => this.note('engine', err),
     });
@@ -136,7 +135,11 @@ export class Daemon {
     if (c.ackListen) this.ackReceiver = await this.bind(c.ackListen, () => bindAcked(c.ackListen!, queue, hooks, { ...ropts, workers: c.ackWorkers }));
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
     const http = c.http;
-    if (http) this.server = await this.bind(`${http.host}:${http.port}`, () => startHttp(this.api(), http.host, http.port, (err) => this.note('http', err)));
+    if (http) {
+      // Loaded only with --http: a manager without it never loads fastify.
+      const { startHttp } = require('./http/server') as typeof import('./http/server');
+      this.server = await this.bind(`${http.host}:${http.port}`, () => startHttp(this.api(), http.host, http.port, (err) => this.note('http', err), { page: true }));
+    }
     this.spool.watch(this.queue, c.spoolScanMs);
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
@@ -158,11 +161,10 @@ export class Daemon {
     this.ackReceiver?.close();
     this.queue?.drainAll();
     this.expiry?.stop();
-    if (this.server) await stopHttp(this.server);
+    if (this.server) await (require('./http/server') as typeof import('./http/server')).stopHttp(this.server);
     await this.applier?.idle();
-    this.walSync?.close();
-    await this.checkpointer?.close();
-    this.engine?.close();
+    this.applier?.close?.();
+    await this.durable?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
   }
@@ -170,12 +172,6 @@ export class Daemon {
   /** Bind, retrying for --bind-retry-s while the address is in use (monitor/bindretry.ts). */
   private bind<T>(endpoint: string, fn: () => T | Promise<T>): Promise<T> {
     return bindWithRetry(endpoint, fn, { limitS: this.config.bindRetryS ?? 0, log: this.log, cancelled: () => this.stopping !== undefined });
-  }
-
-  private flushWal(w: WalSync): Error | undefined {
-    const err = w.flushSync();
-    if (err) this.note('fsync', err);
-    return err;
   }
 
   status(): Record<string, unknown> {
@@ -186,13 +182,13 @@ export class Daemon {
       startedAt: new Date(this.startedAt).toISOString(),
       endpoints: describeEndpoints(this.config),
       apply: this.applier?.name ?? this.config.apply,
+      applier: this.applier?.status?.(),
       queueDepth: this.queue?.depth ?? 0,
       counters: { ...this.counts },
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
       engine: this.engine?.stats(),
       durability: this.config.durability,
-      walFsync: this.walSync ? { ...this.walSync.stats, waiting: this.walSync.waiting } : undefined,
-      checkpointer: this.checkpointer ? { ...this.checkpointer.stats, running: this.checkpointer.running } : undefined,
+      ...this.durable?.status(),
       lastErrors: [...this.lastErrors],
     };
   }
@@ -208,13 +204,13 @@ export class Daemon {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
+      subscribe: (fn: (item: { topic: string; body: string }) => void) => this.sink?.listen(fn) ?? (() => undefined),
     };
   }
 
   private receiveHooks(): ReceiveHooks {
     const logOverload = rateLimited(1000, (suppressed) => this.log.warn({ component: 'monitor', reason: 'OVERLOAD', queueLimit: this.config.queueLimit, suppressed }, 'queue full: message dropped'));
     return {
-      received: () => undefined,
       overload: (channel) => {
         this.counts.overload++;
         this.metrics.overload(channel);
@@ -254,10 +250,9 @@ export class Daemon {
   }
 }
 
-function defaultEngineFactory(opts: EngineOptions, deps: Parameters<EngineFactory>[1]): EngineLike {
-  // Loaded here so that the CLI's client commands never load SQLite.
-  const { Engine } = require('./engine') as { Engine: { open: EngineFactory } };
-  return Engine.open(opts, deps);
+function defaultEngineFactory(store: Store, opts: EngineOptions, deps: EngineDeps): EngineLike {
+  const { Engine } = require('./engine') as typeof import('./engine');
+  return new Engine(store, opts, deps);
 }
 
 /** Start a daemon; resolves once every socket is bound. */

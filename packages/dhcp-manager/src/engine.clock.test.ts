@@ -108,7 +108,7 @@ describe('engine: lease time on the monotonic clock', () => {
 
   it('upgrades a schema-2 store: wall-clock deadlines become monotonic ones and the boot comes from the stored order', () => {
     h.engine.ingestBatch([legacy(v4('eth0'), T0), legacy(v6('erouter0'), T0)]);
-    h.engine.close();
+    h.store.close();
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
     for (const row of db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>) {
       const strip = (o: Record<string, unknown> | null) => {

@@ -1,9 +1,9 @@
 import { udhcpcMsg, legacy, v4, v4Clear, captures } from './__fixtures__/fixtures';
-import { Harness, T0, harness, param } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness, param } from './__fixtures__/harness';
 
 describe('engine: DHCPv4 leases from C-layout udhcpc messages', () => {
   let h: Harness;
-  beforeEach(() => { h = harness(); });
+  beforeEach(() => { h = memoryHarness(); });
   afterEach(() => h.cleanup());
 
   it('fills Device.DHCPv4.Client.1. from the real bound capture and publishes LEASE_UPDATE', () => {
@@ -30,7 +30,8 @@ describe('engine: DHCPv4 leases from C-layout udhcpc messages', () => {
     expect(p('X_DHCPMGR_StaticRoutes')).toBe('10.99.0.0/16 192.168.77.1 0.0.0.0/0 192.168.77.1');
     expect(param(h.engine, 'Device.DNS.Client.Server.1.DNSServer')).toBe('192.168.77.53');
     expect(param(h.engine, 'Device.DNS.Client.Server.2.Type')).toBe('DHCPv4');
-    expect(h.changes).toEqual([{ version: 4, ifname: 'veth-cli', action: 'set', address: '192.168.77.130', prefixLength: 24, broadcast: '192.168.77.255', routers: ['192.168.77.1'] }]);
+    expect(h.changes).toEqual([{ version: 4, ifname: 'veth-cli', action: 'set', address: '192.168.77.130', prefixLength: 24, broadcast: '192.168.77.255', routers: ['192.168.77.1'],
+      dnsServers: ['192.168.77.53', '192.168.77.54'], staticRoutes: '10.99.0.0/16 192.168.77.1 0.0.0.0/0 192.168.77.1' }]);
   });
 
   it('counts LeaseTimeRemaining down from the stored expiry when read', () => {

@@ -1,9 +1,9 @@
 import { captures, dibblerMsg, legacy, v6 } from './__fixtures__/fixtures';
-import { Harness, T0, harness, param } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness, param } from './__fixtures__/harness';
 
 describe('engine: DHCPv6 leases from C-layout dibbler messages', () => {
   let h: Harness;
-  beforeEach(() => { h = harness(); });
+  beforeEach(() => { h = memoryHarness(); });
   afterEach(() => h.cleanup());
 
   it('maps the real add capture to DHCPv6.Client, IPv6Address, IPv6Prefix and DNS servers, with LEASE_UPDATE', () => {
@@ -27,6 +27,7 @@ describe('engine: DHCPv6 leases from C-layout dibbler messages', () => {
     expect(h.changes).toEqual([{
       version: 6, ifname: 'veth-cli', action: 'set', address: { address: 'fd00:77::10b', preferred: 20, valid: 30 },
       prefix: { prefix: 'fd00:77:100:26::', length: 64, preferred: 20, valid: 30 },
+      dnsServers: ['fd00:77::53', 'fd00:77::54'], domains: ['lab.test', 'corp.test'],
     }]);
   });
 
@@ -56,7 +57,8 @@ describe('engine: DHCPv6 leases from C-layout dibbler messages', () => {
     // The kept address still expires at its own time; the prefix was renewed.
     expect(param(h.engine, 'Device.IP.Interface.1.IPv6Address.1.X_DHCPMGR_ValidLifetimeRemaining')).toBe(20);
     expect(param(h.engine, 'Device.IP.Interface.1.IPv6Prefix.1.X_DHCPMGR_ValidLifetimeRemaining')).toBe(30);
-    expect(h.changes[1]).toEqual({ version: 6, ifname: 'veth-cli', action: 'set', prefix: { prefix: 'fd00:77:100:26::', length: 64, preferred: 20, valid: 30 } });
+    expect(h.changes[1]).toEqual({ version: 6, ifname: 'veth-cli', action: 'set', prefix: { prefix: 'fd00:77:100:26::', length: 64, preferred: 20, valid: 30 },
+      dnsServers: ['fd00:77::53', 'fd00:77::54'], domains: ['lab.test', 'corp.test'] });
   });
 
   it('keeps the held IA_PD when a renew carries only IA_NA', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { encode } from '@dhcpmgr/plugin-msg';
 import type { Ingest } from './contract';
 import { legacy, meta, v4, v6 } from './__fixtures__/fixtures';
-import { Harness, T0, harness } from './__fixtures__/harness';
+import { Harness, T0, memoryHarness } from './__fixtures__/harness';
 
 const VALID = [encode(v4('eth0')), encode(v6('eth0')), encode(v4('eth1', { dhcpState: 'renew' })), encode(v6('eth1', { isExpired: true, na: null }), { abi: 'ilp32' })];
 
@@ -17,7 +17,7 @@ const frameArb = fc.oneof(
 
 describe('engine: hostile input', () => {
   let h: Harness;
-  beforeAll(() => { h = harness(); });
+  beforeAll(() => { h = memoryHarness(); });
   afterAll(() => h.cleanup());
 
   it('never throws on random and mutated frames, and counts every one', async () => {

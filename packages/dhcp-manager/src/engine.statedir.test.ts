@@ -12,7 +12,7 @@ describe('engine: the state dir vanishing while running', () => {
     mkdirSync(join(base, 'vol'));
     h = harness({}, join(base, 'vol', 'state'));
   });
-  afterEach(() => { h.engine.close(); rmSync(base, { recursive: true, force: true }); });
+  afterEach(() => { h.store.close(); rmSync(base, { recursive: true, force: true }); });
 
   it('creates the dir again, writes the model into a new store and applies the batch', () => {
     h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 500 }), T0), legacy(v4('wan1'), T0)]);

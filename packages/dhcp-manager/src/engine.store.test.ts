@@ -84,7 +84,7 @@ describe('engine: persistence across restarts', () => {
     h = h.reopen({ historyPerInterface: 100 });
     for (let k = 0; k < 6; k++) h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1000 + k }), T0), legacy(v6('wan1'), T0)]);
     const before = snapshot(h);
-    h.engine.close();
+    h.store.close();
     // Rewrite the file the way schema 1 laid history out (DDL as schema 1 had it).
     const Database = require('better-sqlite3');
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
@@ -102,7 +102,7 @@ describe('engine: persistence across restarts', () => {
     h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 1006 }), T0)]);
     expect(h.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1003, 1004, 1005, 1006]);
     expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
-    h.engine.close();
+    h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
     expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('3');
     expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
@@ -112,7 +112,7 @@ describe('engine: persistence across restarts', () => {
 
   it('moves a store written by a newer schema aside and starts empty, saying so', () => {
     h.engine.ingestBatch([legacy(v4('wan0'), T0)]);
-    h.engine.close();
+    h.store.close();
     const Database = require('better-sqlite3');
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
@@ -167,7 +167,7 @@ describe('engine: store failures (tmpfs; needs root)', () => {
     const src = join(mnt, 'rw');
     const first = harness({}, src);
     first.engine.ingestBatch([legacy(v4('wan0'), T0)]);
-    first.engine.close();
+    first.store.close();
     const ro = join(mnt, 'ro');
     mkdirSync(ro);
     execFileSync('mount', ['--bind', src, ro]);
@@ -181,7 +181,7 @@ describe('engine: store failures (tmpfs; needs root)', () => {
         expect(h.engine.ingestBatch([legacy(v4('wan0', { address: '10.0.0.1' }), T0)])[0]).toMatchObject({ status: 'unavailable' });
         expect(h.engine.stats().storeHealthy).toBe(false);
         expect(param(h.engine, 'Device.DHCPv4.Client.1.IPAddress')).toBe('192.168.77.130');
-      } finally { h.engine.close(); }
+      } finally { h.store.close(); }
     } finally {
       execFileSync('umount', [ro]);
     }

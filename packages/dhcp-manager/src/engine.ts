@@ -10,6 +10,12 @@
  * items carry no order: they are stamped with this host's bootId, the manager's CLOCK_MONOTONIC
  * at ingest (strictly increasing) and their receive time, so a spooled event older than a
  * legacy one that arrived before it is refused as stale.
+ *
+ * Lease time runs on CLOCK_MONOTONIC with the boot id (model/clock.ts): records keep the boot and
+ * monotonic time they were received at, expiry and countdowns use only those, and at start the
+ * leases of another boot end as LEASE_DEL cause 'reboot' (handlers/reboot.ts). The wall clock is
+ * for display (event times, history). Before each commit the store keeper (store/keeper.ts)
+ * checks the state dir, and may hand over a store reopened at its path.
  */
 import type { Logger } from 'pino';
 import { EnvelopeMeta, bootId, compareEvents } from '@dhcpmgr/plugin-msg';
@@ -21,31 +27,31 @@ import { buildEvent } from './events';
 import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
 import { endPreviousBoot } from './handlers/reboot';
-import type { HandlerOutput } from './handlers/types';
 import { ManagerMetrics } from './metrics';
-import { EventTime, LeaseClock, SYSTEM_CLOCK, eventBase } from './model/clock';
-import { ExpiryQueue } from './model/expiry';
+import { EventTime, LeaseClock, eventBase, leaseClockOf } from './model/clock';
+import { LeaseState, StateChange } from './model/state';
 import { getParams, TreeSource } from './model/tree';
-import { LeaseRecord, V4Record, V6Record, isActive, recordKey, remaining } from './model/types';
+import { V4Record, V6Record, recordKey } from './model/types';
+import { leaseViews } from './model/views';
 import { route } from './router';
-import { StoreGuard } from './store/guard';
-import { openStoreRecovering, StoreRecovery } from './store/recover';
-import { Store, StoredOrder } from './store/store';
+import type { StoreKeeping } from './store/keeper';
+import type { StoreRecovery } from './store/recover';
+import type { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
-export interface EngineDeps { logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier }
+export interface EngineDeps {
+  logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier;
+  /** The store's recovery at open and its guard before each commit (store/keeper.ts); without it, `store` as given. */
+  keeper?: StoreKeeping;
+}
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
 const REJECT_LOGS_PER_SECOND = 50;
 
-interface Pending { index: number; key: string; event: LeaseEvent; change?: LeaseChange }
+interface StagedItem { index: number; event: LeaseEvent; change?: LeaseChange }
 
 export class Engine {
-  private readonly records = new Map<string, LeaseRecord>();
-  private readonly orders = new Map<string, StoredOrder>();
-  private readonly instances = new Map<string, number>();
-  private readonly byInstance: Array<{ ifname: string; instance: number }> = [];
-  private nextInstance = 1;
+  private readonly state = new LeaseState();
   private readonly allow: ReadonlySet<string> | undefined;
   private readonly vctx: ValidateContext;
   private readonly clock: () => number;
@@ -54,22 +60,19 @@ export class Engine {
   private readonly boot: string;
   private readonly bootBuf: Buffer;
   private readonly log: Logger;
-  private readonly expiry: ExpiryQueue;
-  private readonly active = { v4: 0, v6: 0 };
   private readonly counts = { applied: 0, duplicates: 0, stale: 0, unavailable: 0, expired: 0 };
   private readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   private lastCommitError: { time: number; message: string } | undefined;
   private storeRecovery: StoreRecovery | undefined;
-  private guard: StoreGuard | undefined;
   private storeHealthy = true;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
-  private closed = false;
   private readonly tree: TreeSource;
-  private readonly handler4: { observe(v: number): void };
-  private readonly handler6: { observe(v: number): void };
+  private readonly handlerSecondsV4: { observe(v: number): void };
+  private readonly handlerSecondsV6: { observe(v: number): void };
 
-  private constructor(opts: EngineOptions, private readonly deps: EngineDeps, private store: Store) {
+  /** Loads the model from `store` (which the caller opened and closes) and numbers the allow-listed interfaces. */
+  constructor(private store: Store, opts: EngineOptions, private readonly deps: EngineDeps) {
     this.lclock = leaseClockOf(opts);
     this.boot = this.lclock.boot;
     this.bootBuf = Buffer.from(this.boot, 'hex');
@@ -77,80 +80,63 @@ export class Engine {
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
-    this.handler4 = deps.metrics.handlerSeconds.labels('4');
-    this.handler6 = deps.metrics.handlerSeconds.labels('6');
-    this.expiry = new ExpiryQueue((ifname, v) => this.records.get(recordKey(ifname, v)), () => this.records.entries());
+    this.handlerSecondsV4 = deps.metrics.handlerSeconds.labels('4');
+    this.handlerSecondsV6 = deps.metrics.handlerSeconds.labels('6');
     this.tree = {
-      interfaces: () => this.byInstance,
-      record: (ifname, v) => this.records.get(recordKey(ifname, v)),
+      interfaces: () => this.state.interfaces(),
+      record: (ifname, v) => this.state.record(ifname, v),
       listed: (ifname) => this.allow?.has(ifname) ?? false,
     };
-  }
-
-  static open(opts: EngineOptions, deps: EngineDeps): Engine {
-    const storeOpts = {
-      stateDir: opts.stateDir, durability: opts.durability ?? 'full', historyPerInterface: opts.historyPerInterface ?? 100,
-      clock: leaseClockOf(opts),
-    } as const;
-    const { store, recovery } = openStoreRecovering(storeOpts);
-    const engine = new Engine(opts, deps, store);
-    engine.guard = new StoreGuard(storeOpts, store);
-    if (recovery) engine.recovered(recovery);
-    engine.restore();
-    return engine;
+    if (deps.keeper?.recovery) this.recovered(deps.keeper.recovery);
+    this.restore();
   }
 
   private restore(): void {
-    for (const { ifname, instance } of this.store.interfaces()) this.addInstance(ifname, instance);
-    for (const row of this.store.leases()) {
-      const key = recordKey(row.ifname, row.version);
-      this.setRecord(key, row.record);
-      if (row.order) this.orders.set(key, row.order);
-      this.expiry.track(row.ifname, row.record);
-    }
+    this.state.load(this.store);
     this.endOtherBoot();
-    const fresh = (this.allow ? [...this.allow] : []).filter((n) => !this.instances.has(n));
+    const fresh = (this.allow ? [...this.allow] : []).filter((n) => this.state.instanceOf(n) === undefined);
     if (fresh.length > 0) {
-      const numbered = fresh.map((ifname) => ({ ifname, instance: this.nextInstance++ }));
-      if (this.store.readOnly) this.markStoreFailure(new Error('store is read-only'), 'open');
-      else this.store.transaction(() => { for (const n of numbered) this.store.putInterface(n.ifname, n.instance); });
-      for (const n of numbered) this.addInstance(n.ifname, n.instance);
+      const change = this.state.begin();
+      for (const ifname of fresh) change.instance(ifname);
+      if (this.store.readOnly) {
+        this.markStoreFailure(new Error('store is read-only'), 'open');
+        change.commit(null);
+      } else {
+        change.commit(this.store);
+      }
     }
     if (this.store.readOnly) {
       this.storeHealthy = false;
       this.log.error({ store: this.store.path }, 'store opened read-only: reads work, every message will be answered unavailable');
     }
-    this.log.info({ store: this.store.path, interfaces: this.byInstance.length, v4: this.active.v4, v6: this.active.v6 }, 'model restored');
+    this.log.info({ store: this.store.path, interfaces: this.state.interfaces().length, v4: this.state.active.v4, v6: this.state.active.v6 }, 'model restored');
   }
 
   /**
    * Leases received in another boot are gone from the kernel and their countdowns mean nothing
-   * here (handlers/reboot.ts): committed and published as LEASE_DEL cause 'reboot', not applied.
-   * The clients start over and their next events rebuild the model.
+   * here (handlers/reboot.ts): committed and published as LEASE_DEL cause 'reboot', not applied
+   * (the applier's reconcile at start removes what its ledger still lists for them). When the
+   * store cannot take the commit they end in memory all the same. The clients start over and
+   * their next events rebuild the model.
    */
   private endOtherBoot(): void {
     const at = this.clock();
-    const outs = endPreviousBoot(this.records, ifnameOf, this.boot, this.lclock.mono(), at).map(({ key, ifname, out }) => (
-      { key, out, event: buildEvent(out.record.version, this.instances.get(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at) }));
-    if (outs.length === 0) return;
-    try {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
-      this.store.transaction(() => {
-        for (const o of outs) {
-          this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
-          this.store.addHistory(o.event);
-        }
-      });
-    } catch (err) {
-      this.markStoreFailure(err as Error, 'reboot');
+    const ends = endPreviousBoot(this.state.entries(), this.boot, this.lclock.mono(), at);
+    if (ends.length === 0) return;
+    const change = this.state.begin();
+    const events: LeaseEvent[] = [];
+    for (const { ifname, out } of ends) {
+      const event = buildEvent(out.record.version, this.state.instanceOf(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at);
+      change.stage(ifname, out.record);
+      change.event(event);
+      events.push(event);
     }
-    for (const o of outs) {
-      this.setRecord(o.key, o.out.record);
-      this.expiry.track(ifnameOf(o.key), o.out.record);
-      this.deps.metrics.event(o.event.msgTypeName, o.event.version);
-      try { this.deps.sink.publish(o.event); } catch (err) { this.log.error({ err }, 'event sink failed'); }
+    if (this.commit(change, 'reboot')) {
+      change.commit(null);
+      this.updateGauges();
     }
-    this.log.warn({ ended: outs.length, boot: this.boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
+    for (const event of events) this.emit(event, undefined);
+    this.log.warn({ ended: ends.length, boot: this.boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
   }
 
   /** The store's files were bad and moved aside (store/recover.ts): say so in the log, status and metrics. */
@@ -161,20 +147,6 @@ export class Engine {
       'STORE RECOVERED: the store could not be used and was moved aside; starting with an empty model, the clients\' next events rebuild it');
   }
 
-  private addInstance(ifname: string, instance: number): void {
-    this.instances.set(ifname, instance);
-    this.byInstance.push({ ifname, instance });
-    this.byInstance.sort((a, b) => a.instance - b.instance);
-    this.nextInstance = Math.max(this.nextInstance, instance + 1);
-  }
-
-  private setRecord(key: string, r: LeaseRecord): void {
-    const prev = this.records.get(key);
-    const v = r.version === 4 ? 'v4' : 'v6';
-    this.active[v] += (isActive(r) ? 1 : 0) - (prev && isActive(prev) ? 1 : 0);
-    this.records.set(key, r);
-  }
-
   // -------------------------------------------------------------------------------------------
   // Ingest
 
@@ -182,11 +154,8 @@ export class Engine {
   ingestBatch(items: Ingest[]): IngestResult[] {
     const list = Array.isArray(items) ? items : [];
     const results: IngestResult[] = new Array(list.length);
-    const staged = new Map<string, LeaseRecord>();
-    const stagedOrders = new Map<string, StoredOrder>();
-    const newInstances = new Map<string, number>();
-    const pending: Pending[] = [];
-    let nextInstance = this.nextInstance;
+    const change = this.state.begin();
+    const pending: StagedItem[] = [];
     this.deps.metrics.batchSize.observe(list.length);
 
     for (let i = 0; i < list.length; i++) {
@@ -199,9 +168,8 @@ export class Engine {
         if (!v.ok) { results[i] = this.reject(channel, v.reason, v.detail, v.ifname); continue; }
         const { msg } = v;
         for (const f of v.truncated) this.deps.metrics.truncatedField(f);
-        const key = recordKey(msg.ifname, msg.version);
         const order = item!.order && isMeta(item!.order) ? item!.order : this.stampLegacy(item!.receivedAt);
-        const last = stagedOrders.get(key) ?? this.orders.get(key);
+        const last = change.order(msg.ifname, msg.version);
         const cmp = last ? compareEvents(order as EnvelopeMeta, last as EnvelopeMeta) : 1;
         if (cmp <= 0) {
           results[i] = { status: cmp === 0 ? 'duplicate' : 'stale', ifname: msg.ifname };
@@ -209,15 +177,16 @@ export class Engine {
           this.deps.metrics.result(cmp === 0 ? 'duplicate' : 'stale');
           continue;
         }
-        let instance = this.instances.get(msg.ifname) ?? newInstances.get(msg.ifname);
-        if (instance === undefined) { instance = nextInstance++; newInstances.set(msg.ifname, instance); }
+        const instance = change.instance(msg.ifname);
         const at = this.eventTime(item!, item!.order ? order as EnvelopeMeta : undefined);
-        const routed = route(msg, staged.get(key) ?? this.records.get(key), at, v.truncated);
+        const routed = route(msg, change.record(msg.ifname, msg.version), at, v.truncated);
         if (!routed.ok) { results[i] = this.reject(channel, 'BAD_VERSION', routed.detail, msg.ifname); continue; }
-        staged.set(key, routed.out.record);
-        stagedOrders.set(key, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
-        pending.push(this.pendingOf(i, key, msg.ifname, msg.version, instance, routed.out, at));
-        (msg.version === 4 ? this.handler4 : this.handler6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        const out = routed.out;
+        const event = buildEvent(msg.version, instance, msg.ifname, out.msgType, out.lease, out.cause, at.wall);
+        change.stage(msg.ifname, out.record, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
+        change.event(event);
+        pending.push({ index: i, event, change: out.change });
+        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
       } catch (err) {
         this.log.error({ err, index: i }, 'engine bug while handling a message; message refused');
         results[i] = this.reject(channel, 'INTERNAL_ERROR', 'internal error (logged)');
@@ -225,32 +194,14 @@ export class Engine {
     }
     if (pending.length === 0) return results;
 
-    const endCommit = this.deps.metrics.commitSeconds.startTimer();
-    try {
-      this.ensureStore();
-      this.store.transaction(() => {
-        for (const [ifname, instance] of newInstances) this.store.putInterface(ifname, instance);
-        for (const [key, record] of staged) this.store.putLease(ifnameOf(key), record.version, record, stagedOrders.get(key)!);
-        for (const p of pending) this.store.addHistory(p.event);
-      });
-    } catch (err) {
-      endCommit();
-      this.markStoreFailure(err as Error, 'ingest');
-      const detail = `store commit failed: ${(err as Error).message}`;
+    const failed = this.commit(change, 'ingest');
+    if (failed) {
+      const detail = `store commit failed: ${failed.message}`;
       for (const p of pending) results[p.index] = { status: 'unavailable', detail };
       this.counts.unavailable += pending.length;
       this.deps.metrics.result('unavailable', pending.length);
       return results;
     }
-    endCommit();
-    this.storeHealthy = true;
-    for (const [ifname, instance] of newInstances) this.addInstance(ifname, instance);
-    for (const [key, record] of staged) {
-      this.setRecord(key, record);
-      this.orders.set(key, stagedOrders.get(key)!);
-      this.expiry.track(ifnameOf(key), record);
-    }
-    this.updateGauges();
     this.counts.applied += pending.length;
     this.deps.metrics.result('applied', pending.length);
     for (const p of pending) {
@@ -260,8 +211,24 @@ export class Engine {
     return results;
   }
 
-  private pendingOf(index: number, key: string, ifname: string, version: 4 | 6, instance: number, out: HandlerOutput, at: EventTime): Pending {
-    return { index, key, event: buildEvent(version, instance, ifname, out.msgType, out.lease, out.cause, at.wall), change: out.change };
+  /**
+   * The one place a change reaches the store: commit it (timed), then mark the store healthy and
+   * update the gauges; on failure count and log it and return the error (memory is unchanged).
+   */
+  private commit(change: StateChange, during: 'ingest' | 'expiry' | 'reboot'): Error | undefined {
+    const endCommit = this.deps.metrics.commitSeconds.startTimer();
+    try {
+      this.ensureStore();
+      change.commit(this.store);
+    } catch (err) {
+      endCommit();
+      this.markStoreFailure(err as Error, during);
+      return err as Error;
+    }
+    endCommit();
+    this.storeHealthy = true;
+    this.updateGauges();
+    return undefined;
   }
 
   /**
@@ -273,6 +240,25 @@ export class Engine {
     const now = this.clock();
     const t = order ? Number(order.wallUs / 1000n) : item.receivedAt;
     return { wall: Number.isFinite(t) && t > 0 && t < now ? t : now, mono: eventBase(this.lclock.mono(), order, this.bootBuf), boot: this.boot };
+  }
+
+  /**
+   * Before a commit: the state dir must still hold our store and be writable (store/guard.ts).
+   * Throws (-> unavailable) while it is not; once it can, the keeper reopens the store at the
+   * path and the in-memory model is written into it.
+   */
+  private ensureStore(): void {
+    const keeper = this.deps.keeper;
+    if (!keeper) {
+      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      return;
+    }
+    const reopened = keeper.ensure((s) => this.state.writeAll(s));
+    if (!reopened) return;
+    this.store = keeper.store;
+    this.deps.metrics.storeReopened.inc({ reason: reopened.reason });
+    this.log.warn({ store: this.store.path, reason: reopened.reason, detail: reopened.detail, interfaces: this.state.interfaces().length },
+      'store reopened at its path and the model written into it');
   }
 
   private stampLegacy(receivedAt: number): StoredOrder {
@@ -316,27 +302,6 @@ export class Engine {
     else this.rejectLog.suppressed++;
   }
 
-  /**
-   * Before a commit: the state dir must still hold our store and be writable (store/guard.ts).
-   * Throws (-> unavailable) while it is not; reopens the store at the path once it can, writing
-   * the in-memory model into it.
-   */
-  private ensureStore(): void {
-    if (!this.guard) {
-      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
-      return;
-    }
-    const { store, reopened } = this.guard.ensure(this.store, (s) => {
-      for (const { ifname, instance } of this.byInstance) s.putInterface(ifname, instance);
-      for (const [key, r] of this.records) s.putLease(ifnameOf(key), r.version, r, this.orders.get(key) ?? null);
-    });
-    if (!reopened) return;
-    this.store = store;
-    this.deps.metrics.storeReopened.inc({ reason: reopened.reason });
-    this.log.warn({ store: store.path, reason: reopened.reason, detail: reopened.detail, records: this.records.size },
-      'store reopened at its path and the model written into it');
-  }
-
   private markStoreFailure(err: Error, during: string): void {
     this.storeHealthy = false;
     this.lastCommitError = { time: this.clock(), message: err.message };
@@ -346,8 +311,8 @@ export class Engine {
   }
 
   private updateGauges(): void {
-    this.deps.metrics.activeLeases.set({ version: '4' }, this.active.v4);
-    this.deps.metrics.activeLeases.set({ version: '6' }, this.active.v6);
+    this.deps.metrics.activeLeases.set({ version: '4' }, this.state.active.v4);
+    this.deps.metrics.activeLeases.set({ version: '6' }, this.state.active.v6);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -355,7 +320,7 @@ export class Engine {
 
   /** Expire every lease/address/prefix whose valid lifetime passed by `monoNow` (CLOCK_MONOTONIC ms; LEASE_DEL, cause 'expired-by-manager'). */
   expireDue(monoNow: number = this.lclock.mono()): LeaseEvent[] {
-    const due = this.expiry.takeDue(monoNow);
+    const due = this.state.takeDue(monoNow);
     if (due.length === 0) return [];
     const now = this.clock();
     const groups = new Map<string, { ifname: string; version: 4 | 6; na: boolean; pd: boolean }>();
@@ -366,45 +331,30 @@ export class Engine {
       if (d.slot === 'pd') g.pd = true;
       groups.set(key, g);
     }
-    const outs: Array<{ key: string; out: HandlerOutput; event: LeaseEvent }> = [];
-    for (const [key, g] of groups) {
-      const prev = this.records.get(key);
+    const change = this.state.begin();
+    const outs: Array<{ event: LeaseEvent; change?: LeaseChange }> = [];
+    for (const g of groups.values()) {
+      const prev = this.state.record(g.ifname, g.version);
       const out = g.version === 4
         ? clearV4(g.ifname, prev as V4Record | undefined, 'expired-by-manager', now)
         : removeV6(g.ifname, prev as V6Record | undefined, { na: g.na, pd: g.pd }, 'expired-by-manager', now);
-      const event = buildEvent(g.version, this.instances.get(g.ifname) ?? 0, g.ifname, out.msgType, out.lease, out.cause, now);
-      outs.push({ key, out, event });
+      const event = buildEvent(g.version, this.state.instanceOf(g.ifname) ?? 0, g.ifname, out.msgType, out.lease, out.cause, now);
+      change.stage(g.ifname, out.record);
+      change.event(event);
+      outs.push({ event, change: out.change });
     }
-    const endCommit = this.deps.metrics.commitSeconds.startTimer();
-    try {
-      this.ensureStore();
-      this.store.transaction(() => {
-        for (const o of outs) {
-          this.store.putLease(ifnameOf(o.key), o.out.record.version, o.out.record, this.orders.get(o.key) ?? null);
-          this.store.addHistory(o.event);
-        }
-      });
-    } catch (err) {
-      endCommit();
-      this.markStoreFailure(err as Error, 'expiry');
-      this.expiry.restore(due);
+    if (this.commit(change, 'expiry')) {
+      this.state.putBack(due);
       return [];
     }
-    endCommit();
-    this.storeHealthy = true;
     this.counts.expired += due.length;
-    for (const o of outs) {
-      this.setRecord(o.key, o.out.record);
-      this.expiry.track(ifnameOf(o.key), o.out.record);
-      this.emit(o.event, o.out.change);
-    }
-    this.updateGauges();
+    for (const o of outs) this.emit(o.event, o.change);
     return outs.map((o) => o.event);
   }
 
   /** CLOCK_MONOTONIC ms of the next expiry, or undefined; the daemon arms one timer from it. */
   nextExpiry(): number | undefined {
-    return this.expiry.next();
+    return this.state.nextExpiry();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -416,26 +366,7 @@ export class Engine {
   }
 
   leases(): LeaseView[] {
-    const now = this.lclock.mono();
-    const out: LeaseView[] = [];
-    for (const { ifname, instance } of this.byInstance) {
-      for (const version of [4, 6] as const) {
-        const r = this.records.get(recordKey(ifname, version));
-        if (!r) continue;
-        const view: LeaseView = { ifname, version, instance, status: isActive(r) ? 'bound' : 'none', state: r.state, addresses: [], dnsServers: [], updatedAt: r.updatedAt };
-        if (r.version === 4 && r.lease) {
-          const left = remaining(r.lease.expiresMono, now);
-          view.addresses.push({ kind: 'ipv4', value: `${r.lease.address}/${r.lease.prefixLength}`, preferredRemaining: left, validRemaining: left });
-          view.dnsServers = r.lease.dnsServers;
-        } else if (r.version === 6) {
-          if (r.na) view.addresses.push({ kind: 'ia_na', value: `${r.na.address}/128`, preferredRemaining: remaining(r.na.preferredMono, now), validRemaining: remaining(r.na.validMono, now) });
-          if (r.pd) view.addresses.push({ kind: 'ia_pd', value: `${r.pd.prefix}/${r.pd.length}`, preferredRemaining: remaining(r.pd.preferredMono, now), validRemaining: remaining(r.pd.validMono, now) });
-          view.dnsServers = r.dnsServers;
-        }
-        out.push(view);
-      }
-    }
-    return out;
+    return leaseViews(this.tree, this.lclock.mono());
   }
 
   /** The last `limit` events (default 100), oldest first, of one interface or all. */
@@ -453,29 +384,14 @@ export class Engine {
     return {
       ...this.counts,
       rejected: { ...this.rejectedBy },
-      activeLeases: { ...this.active },
-      interfaces: this.byInstance.length,
+      activeLeases: { ...this.state.active },
+      interfaces: this.state.interfaces().length,
       storePath: this.store.path,
       ...(this.lastCommitError ? { lastCommitError: { ...this.lastCommitError } } : {}),
       storeHealthy: this.storeHealthy,
       ...(this.storeRecovery ? { storeRecovery: { ...this.storeRecovery, movedAside: [...this.storeRecovery.movedAside] } } : {}),
     };
   }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.store.close();
-  }
-}
-
-/** An injected wall clock alone (unit tests) also drives the monotonic one. */
-function leaseClockOf(opts: EngineOptions): LeaseClock {
-  return opts.leaseClock ?? (opts.clock ? { wall: opts.clock, mono: opts.clock, boot: SYSTEM_CLOCK.boot } : SYSTEM_CLOCK);
-}
-
-function ifnameOf(key: string): string {
-  return key.slice(key.indexOf('\0') + 1);
 }
 
 function isMeta(o: EnvelopeMeta): boolean {

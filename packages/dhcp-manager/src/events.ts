@@ -7,7 +7,7 @@ import type { IaAddress, IaPrefix, V4Lease, V6Record } from './model/types';
 
 /**
  * The JSON text of an event, built once: history (store) and the PUB socket both need it, and
- * JSON.stringify of an event was one of the larger costs per message.
+ * JSON.stringify of an event is one of the larger costs per message (docs/performance.md).
  */
 const JSON_TEXT = new WeakMap<LeaseEvent, string>();
 export function eventJson(event: LeaseEvent): string {

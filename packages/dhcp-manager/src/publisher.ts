@@ -12,15 +12,37 @@ export interface PublishTarget {
   publish(topic: string, body: string): void;
 }
 
+/** An in-process listener (the HTTP event stream): the same topic and JSON body as the PUB socket. */
+export type LocalListener = (item: { topic: string; body: string }) => void;
+
 export class PubSink implements EventSink {
+  private readonly listeners = new Set<LocalListener>();
+
   constructor(private readonly target: PublishTarget | null) {}
 
   publish(event: LeaseEvent): void {
-    this.target?.publish(event.tr181Event, eventJson(event));
+    this.emit(event.tr181Event, eventJson(event));
   }
 
   publishReject(reject: { reason: RejectReason; detail: string; ifname?: string; channel: Channel; time: number }): void {
-    this.target?.publish(REJECT_TOPIC, JSON.stringify(reject));
+    this.emit(REJECT_TOPIC, JSON.stringify(reject));
+  }
+
+  /** Also hand every published item to `fn` (in this process); returns the unsubscribe. */
+  listen(fn: LocalListener): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  private emit(topic: string, body: string): void {
+    this.target?.publish(topic, body);
+    for (const fn of this.listeners) {
+      try {
+        fn({ topic, body });
+      } catch {
+        // A listener (one HTTP stream) must never break the engine's commit path.
+      }
+    }
   }
 }
 

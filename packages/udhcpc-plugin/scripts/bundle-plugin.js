@@ -4,7 +4,12 @@
  * Bundles a plugin executable. Run from the plugin package's directory (shared by
  * packages/udhcpc-plugin and packages/dibbler-plugin):
  *
- *   node ../udhcpc-plugin/scripts/bundle-plugin.js NAME [--warm FIXTURE.env] [--meta]
+ *   node ../udhcpc-plugin/scripts/bundle-plugin.js NAME [--warm FIXTURE.env] [--meta] [--out DIR --addon PATH]
+ *
+ * --out DIR writes the files into DIR instead of dist/, and --addon PATH is where the nanomsg
+ * addon lies relative to DIR at run time (the release package, scripts/package.js, uses both);
+ * --no-warm makes no code cache even when --warm is given (a cross-build: the addon is not for
+ * this machine, so the warm-up call cannot run).
  *
  * The DHCP client waits for the plugin on every lease event, so what node reads, compiles and
  * runs before the send is kept small (docs/performance.md, plugin cost):
@@ -38,16 +43,17 @@ const argv = process.argv.slice(2);
 const name = argv[0];
 const opt = (flag) => { const i = argv.indexOf(flag); return i > 0 ? argv[i + 1] : undefined; };
 if (!name || !/^[a-z0-9-]+$/.test(name)) {
-  process.stderr.write('usage: bundle-plugin.js NAME [--warm FIXTURE.env] [--meta]  (in the plugin package directory)\n');
+  process.stderr.write('usage: bundle-plugin.js NAME [--warm FIXTURE.env] [--meta] [--out DIR --addon PATH]  (in the plugin package directory)\n');
   process.exit(2);
 }
 const pkgDir = process.cwd();
-const dist = path.join(pkgDir, 'dist');
+const dist = opt('--out') ? path.resolve(opt('--out')) : path.join(pkgDir, 'dist');
 const outfile = path.join(dist, `${name}.js`);
 const pinoChunk = `${name}.pino.js`;
 const mainName = `${name}.main.js`;
 const cacheName = `${name}.main.cache`;
-const warmFixture = opt('--warm');
+// --no-warm: no code cache (the addon cannot be loaded here, e.g. built for another CPU).
+const warmFixture = argv.includes('--no-warm') ? undefined : opt('--warm');
 
 const common = {
   bundle: true,
@@ -86,8 +92,8 @@ const pluginMsgFromSrc = {
 const nanomsgRoot = path.dirname(require.resolve('nanomsg/package.json', { paths: [pkgDir] }));
 const addonFile = path.join(nanomsgRoot, 'build', 'Release', 'node_nanomsg.node');
 /** Where transport-raw.ts tries the addon first, relative to the bundle (see its nn()). */
-const addonDefine = fs.existsSync(addonFile)
-  ? { NANOMSG_ADDON_FROM_BUNDLE: JSON.stringify(path.relative(dist, addonFile)) } : {};
+const addonDefine = opt('--addon') ? { NANOMSG_ADDON_FROM_BUNDLE: JSON.stringify(opt('--addon')) }
+  : fs.existsSync(addonFile) ? { NANOMSG_ADDON_FROM_BUNDLE: JSON.stringify(path.relative(dist, addonFile)) } : {};
 const nanomsgOutside = {
   name: 'nanomsg-outside',
   setup(build) {

@@ -108,6 +108,14 @@ describe('udhcpc envToMsg on hand-made input', () => {
     expect(v4('bound', { ...base, staticroutes: 'x'.repeat(64) }).dhcpv4.staticRoutes).toHaveLength(64);
   });
 
+  it('fills staticRoutes from option 121, else 249 (msstaticroutes), else 33 (routes)', () => {
+    const all = { ...base, staticroutes: '10.99.0.0/16 192.168.77.1', msstaticroutes: '10.97.0.0/16 192.168.77.1', routes: '10.98.0.1/192.168.77.1' };
+    expect(v4('bound', all).dhcpv4.staticRoutes).toBe('10.99.0.0/16 192.168.77.1');
+    expect(v4('bound', { ...all, staticroutes: '' }).dhcpv4.staticRoutes).toBe('10.97.0.0/16 192.168.77.1');
+    expect(v4('bound', { ...base, routes: '10.98.0.1/192.168.77.1' }).dhcpv4.staticRoutes).toBe('10.98.0.1/192.168.77.1');
+    expect(envToMsg('bound', { ...base, routes: 'r'.repeat(65) })).toMatchObject({ ok: false, variable: 'routes' });
+  });
+
   it('needs only the interface on deconfig and leasefail', () => {
     expect(envToMsg('deconfig', { interface: 'eth0', ip: 'garbage' })).toMatchObject({ ok: true });
     expect(envToMsg('leasefail', {})).toMatchObject({ ok: false, variable: 'interface' });

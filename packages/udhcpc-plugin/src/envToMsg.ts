@@ -53,6 +53,17 @@ function timer(env: Env, decimal: string, hex: string): number | Fail {
   return 0;
 }
 
+/**
+ * The C layout has one field for static routes. It is filled from option 121 (`staticroutes`),
+ * else from its Microsoft twin 249 (`msstaticroutes`, same syntax), else from option 33
+ * (`routes`, busybox's `DST/GW` pairs, which the manager tells from `DST/LEN GW` by syntax).
+ * The C plugin reads `staticroutes` only; with it set, both send the same bytes.
+ */
+function routesVariable(env: Env): string {
+  for (const name of ['staticroutes', 'msstaticroutes', 'routes']) if (env[name]) return name;
+  return 'staticroutes';
+}
+
 const isFail = (x: unknown): x is Fail => typeof x === 'object' && x !== null && (x as Fail).ok === false;
 
 export function envToMsg(event: string, env: Env): EnvToMsgResult {
@@ -68,7 +79,7 @@ export function envToMsg(event: string, env: Env): EnvToMsgResult {
   lease.dhcpState = event;
   lease.addressAssigned = live;
   lease.isExpired = !live;
-  for (const [field, name] of [['dhcpServerId', 'serverid'], ['sipSrv', 'sipsrv'], ['staticRoutes', 'staticroutes']] as const) {
+  for (const [field, name] of [['dhcpServerId', 'serverid'], ['sipSrv', 'sipsrv'], ['staticRoutes', routesVariable(env)]] as const) {
     const v = text(env, name, WIDTH[field]);
     if (isFail(v)) return v;
     lease[field] = v;

@@ -1,4 +1,7 @@
-/** A real engine on a temp state dir, with recording sink/applier and a captured pino log. */
+/**
+ * A real engine on a real store (a temp state dir, or SQLite in memory), with recording
+ * sink/applier and a captured pino log.
+ */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -7,10 +10,14 @@ import { Writable } from 'stream';
 import type { Applier, EngineOptions, EventSink, LeaseChange, LeaseEvent } from '../contract';
 import { Engine } from '../engine';
 import { ManagerMetrics } from '../metrics';
-import { SYSTEM_CLOCK } from '../model/clock';
+import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
+import { IN_MEMORY } from '../store/files';
+import { StoreKeeper } from '../store/keeper';
+import { Store } from '../store/store';
 
 export interface Harness {
   engine: Engine;
+  store: Store;
   metrics: ManagerMetrics;
   events: LeaseEvent[];
   rejects: Array<Parameters<EventSink['publishReject']>[0]>;
@@ -19,17 +26,34 @@ export interface Harness {
   stateDir: string;
   clock: HarnessClock;
   /** Close and open again on the same state dir (fresh metrics, sink and log). */
-  reopen(extra?: Partial<EngineOptions>): Harness;
+  reopen(extra?: HarnessOptions): Harness;
   cleanup(): void;
 }
+
+export type HarnessOptions = Partial<EngineOptions> & { historyPerInterface?: number };
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 /** `now`: wall ms; `mono` (CLOCK_MONOTONIC ms) follows `now` unless set; `boot` defaults to this host's. */
 export interface HarnessClock { now: number; mono?: number; boot?: string }
 
-export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock: HarnessClock = { now: T0 }): Harness {
+/** On a state dir (`dir`, or a new temp dir removed by cleanup()); reopen() sees what was committed. */
+export function harness(extra: HarnessOptions = {}, dir?: string, clock: HarnessClock = { now: T0 }): Harness {
   const stateDir = dir ?? mkdtempSync(join(tmpdir(), 'dhcpmgr-engine-'));
+  try {
+    return build(extra, stateDir, clock);
+  } catch (err) {
+    if (dir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** On SQLite in memory: no files; reopen() is not possible. */
+export function memoryHarness(extra: HarnessOptions = {}, clock: HarnessClock = { now: T0 }): Harness {
+  return build(extra, IN_MEMORY, clock);
+}
+
+function build(extra: HarnessOptions, stateDir: string, clock: HarnessClock): Harness {
   const metrics = new ManagerMetrics();
   const events: LeaseEvent[] = [];
   const rejects: Harness['rejects'] = [];
@@ -39,20 +63,32 @@ export function harness(extra: Partial<EngineOptions> = {}, dir?: string, clock:
   const logger = pino({ level: 'info' }, dest);
   const sink: EventSink = { publish: (e) => events.push(e), publishReject: (r) => rejects.push(r) };
   const applier: Applier = { name: 'record', apply: (c) => changes.push(c), idle: async () => undefined };
+  const { historyPerInterface, ...opts } = extra;
+  const memory = stateDir === IN_MEMORY;
+  const leaseClock: LeaseClock = { wall: () => clock.now, mono: () => clock.mono ?? clock.now, get boot() { return clock.boot ?? SYSTEM_CLOCK.boot; } };
+  // On files: the store as the daemon has it (recovery at open, the state-dir guard before each commit).
+  const storeOpts = { stateDir, durability: 'normal' as const, historyPerInterface: historyPerInterface ?? 100, clock: leaseClock };
+  const keeper = memory ? undefined : new StoreKeeper(storeOpts);
+  const memStore = memory ? new Store(storeOpts) : undefined;
+  const current = (): Store => keeper?.store ?? memStore!;
   let engine: Engine;
+  const store = current();
   try {
-    const leaseClock = { wall: () => clock.now, mono: () => clock.mono ?? clock.now, get boot() { return clock.boot ?? SYSTEM_CLOCK.boot; } };
-    engine = Engine.open({ stateDir, abi: 'auto', durability: 'normal', clock: () => clock.now, leaseClock, ...extra }, { logger, metrics, sink, applier });
+    engine = new Engine(store, { abi: 'auto', clock: () => clock.now, leaseClock, ...opts }, { logger, metrics, sink, applier, ...(keeper ? { keeper } : {}) });
   } catch (err) {
-    if (dir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    current().close();
     throw err;
   }
-  const h: Harness = {
+  return {
     engine, metrics, events, rejects, changes, logLines, stateDir, clock,
-    reopen: (more = {}) => { engine.close(); return harness({ ...extra, ...more }, stateDir, clock); },
-    cleanup: () => { engine.close(); rmSync(stateDir, { recursive: true, force: true }); },
+    get store() { return current(); },
+    reopen: (more = {}) => {
+      if (memory) throw new Error('an in-memory harness cannot be reopened');
+      current().close();
+      return harness({ ...extra, ...more }, stateDir, clock);
+    },
+    cleanup: () => { current().close(); if (!memory) rmSync(stateDir, { recursive: true, force: true }); },
   };
-  return h;
 }
 
 /** The value of one TR-181 parameter (throws when missing, so a test fails loudly). */

@@ -1,15 +1,27 @@
 import type { Applier } from '../contract';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config';
+import { SystemApplier } from './system';
 import { NoneApplier } from './none';
-import { ApplyResult, Iproute2Applier } from './iproute2';
+import type { ApplyResult } from './iproute2';
 
 export { NoneApplier } from './none';
 export { Iproute2Applier, commandsFor } from './iproute2';
 export type { ApplyResult, Iproute2Options } from './iproute2';
+export { SystemApplier } from './system';
+export type { SystemOptions } from './system';
 
-export function createApplier(config: Pick<Config, 'apply' | 'applyRoutes' | 'applyMtu' | 'applyNetns'>, onResult: (r: ApplyResult) => void): Applier {
+export function createApplier(config: Pick<Config, 'apply' | 'applyRoutes' | 'applyMtu' | 'applyNetns' | 'stateDir' | 'system'>, onResult: (r: ApplyResult) => void,
+  extra: { logger?: Logger; registry?: Registry } = {}): Applier {
   if (config.apply === 'iproute2') {
-    return new Iproute2Applier({ routes: config.applyRoutes, mtu: config.applyMtu, netns: config.applyNetns || undefined, onResult });
+    // A Config built without resolveConfig (tests, embedders) has no system part: WAN only, no DNS.
+    const s = config.system;
+    return new SystemApplier({
+      stateDir: config.stateDir, routes: config.applyRoutes, mtu: config.applyMtu, netns: config.applyNetns || undefined, onResult,
+      routeMetrics: s?.routeMetrics, lans: s?.lanInterfaces, lanDeprecateS: s?.lanDeprecateS,
+      dns: s ? { mode: s.dnsMode, file: s.resolvFile, priority: s.dnsPriority } : undefined, ...extra,
+    });
   }
   return new NoneApplier();
 }

@@ -1,5 +1,7 @@
 /**
- * `--apply iproute2`: make a lease true on the system by running `ip` with argument arrays
+ * The WAN-only applier: one `ip` process per command, no routes beyond the default, no ledger.
+ * `--apply iproute2` uses system.ts instead; this stays as a library export (and its
+ * `commandsFor` as the simplest reading of a change). It makes a lease true by running `ip` with argument arrays
  * (execFile, never a shell: every value in a change came from a DHCP message). Changes of one
  * interface run strictly in order on their own promise chain; interfaces are independent.
  * A failure is reported through `onResult` (logged and counted by the daemon) and never thrown:

@@ -104,7 +104,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       .positional('file', { type: 'string', default: '-' })
       .option('abi', { type: 'string', choices: ['auto', 'lp64', 'ilp32'], default: 'auto' }), (a) =>
       setCode(require('./decode').decodeCommand(a.file as string, a.abi as 'auto', a.json as boolean, io) as Promise<number>))
-    .demandCommand(1, 'Name a command: start, status, get, leases, history, watch or decode')
+    .command('lab', 'Root: a DHCP lab in network namespaces (dnsmasq, dibbler-server) with the manager and its status page; Ctrl-C removes it all', (y) => y
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Host address for the status page' })
+      .option('port', { type: 'number', default: 8067, describe: 'Port for the status page' }), (a) =>
+      setCode((require('./lab') as typeof import('./lab')).runLab({ host: a.host as string, port: a.port as number }, io)))
+    .demandCommand(1, 'Name a command: start, status, get, leases, history, watch, decode or lab')
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     })

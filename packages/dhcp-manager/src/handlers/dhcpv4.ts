@@ -78,10 +78,11 @@ export function handleV4(m: DhcpV4Message, prev: V4Record | undefined, at: Event
     msgType: isNew ? 'LEASE_UPDATE' : 'LEASE_RENEW',
     lease: v4Payload(lease),
     cause: state,
-    change: isNew
+    change: isNew || prev?.lease?.staticRoutes !== lease.staticRoutes
       ? {
         version: 4, ifname: m.ifname, action: 'set', address: lease.address, prefixLength: lease.prefixLength,
         broadcast: lease.broadcast, routers: lease.routers, ...(lease.mtu !== null ? { mtu: lease.mtu } : {}),
+        dnsServers: lease.dnsServers, staticRoutes: lease.staticRoutes,
       }
       : undefined,
   };

@@ -91,6 +91,7 @@ export function handleV6(m: DhcpV6Message, prev: V6Record | undefined, at: Event
       version: 6, ifname: m.ifname, action: 'set',
       ...(l.iaNa.assigned ? { address: { address: na!.address, preferred: na!.preferred, valid: na!.valid } } : {}),
       ...(l.iaPd.assigned ? { prefix: { prefix: pd!.prefix, length: pd!.length, preferred: pd!.preferred, valid: pd!.valid } } : {}),
+      dnsServers: record.dnsServers, domains: record.domains,
     };
   }
   return { record, msgType: changed ? 'LEASE_UPDATE' : 'LEASE_RENEW', lease: v6Payload(record), cause: 'update', change };

@@ -13,15 +13,14 @@ import type { HandlerOutput } from './types';
 export const REBOOT_CAUSE = 'reboot';
 
 /** The end of every record holding something of another boot; `at` is the wall time for display. */
-export function endPreviousBoot(records: Iterable<[string, LeaseRecord]>, ifnameOf: (key: string) => string,
-  boot: string, monoNow: number, at: number): Array<{ key: string; ifname: string; out: HandlerOutput }> {
+export function endPreviousBoot(records: Iterable<{ ifname: string; record: LeaseRecord }>,
+  boot: string, monoNow: number, at: number): Array<{ ifname: string; out: HandlerOutput }> {
   const other = (s: MonoStamp | null | undefined): boolean => !!s && (s.boot !== boot || s.obtainedMono > monoNow);
-  const ends: Array<{ key: string; ifname: string; out: HandlerOutput }> = [];
-  for (const [key, r] of records) {
-    const ifname = ifnameOf(key);
-    if (r.version === 4 && other(r.lease)) ends.push({ key, ifname, out: clearV4(ifname, r as V4Record, REBOOT_CAUSE, at) });
+  const ends: Array<{ ifname: string; out: HandlerOutput }> = [];
+  for (const { ifname, record: r } of records) {
+    if (r.version === 4 && other(r.lease)) ends.push({ ifname, out: clearV4(ifname, r as V4Record, REBOOT_CAUSE, at) });
     if (r.version === 6 && (other(r.na) || other(r.pd))) {
-      ends.push({ key, ifname, out: removeV6(ifname, r as V6Record, { na: other(r.na), pd: other(r.pd) }, REBOOT_CAUSE, at) });
+      ends.push({ ifname, out: removeV6(ifname, r as V6Record, { na: other(r.na), pd: other(r.pd) }, REBOOT_CAUSE, at) });
     }
   }
   return ends;

@@ -52,3 +52,8 @@ export function eventBase(nowMono: number, order: { bootId: Buffer; monotonicNs:
   const ageMs = (Number(process.hrtime.bigint() - order.monotonicNs)) / 1e6;
   return ageMs > 0 && Number.isFinite(ageMs) ? nowMono - ageMs : nowMono;
 }
+
+/** The engine's lease clock: `leaseClock` when given; an injected wall clock alone (unit tests) also drives the monotonic one. */
+export function leaseClockOf(opts: { clock?: () => number; leaseClock?: LeaseClock }): LeaseClock {
+  return opts.leaseClock ?? (opts.clock ? { wall: opts.clock, mono: opts.clock, boot: SYSTEM_CLOCK.boot } : SYSTEM_CLOCK);
+}

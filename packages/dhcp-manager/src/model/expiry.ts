@@ -4,7 +4,7 @@
  * record still expires at exactly that time. The heap is rebuilt from the live set when stale
  * entries outnumber live ones, so memory stays bounded under endless renewals.
  */
-import { LeaseRecord, recordKey } from './types';
+import { LeaseRecord, ifnameOfKey, recordKey } from './types';
 
 export type Slot = 'v4' | 'na' | 'pd';
 export interface Due { at: number; ifname: string; version: 4 | 6; slot: Slot }
@@ -39,7 +39,7 @@ export class ExpiryQueue {
   rebuild(): void {
     this.heap = [];
     for (const [key, r] of this.live()) {
-      const ifname = key.slice(key.indexOf('\0') + 1);
+      const ifname = ifnameOfKey(key);
       for (const { slot, at } of expiriesOf(r)) this.push({ at, ifname, version: r.version, slot });
     }
     this.threshold = Math.max(1024, 4 * this.heap.length);

@@ -89,8 +89,14 @@ export interface V6Record {
 
 export type LeaseRecord = V4Record | V6Record;
 
+/** The key of a record in maps: `${version}\0${ifname}` (an ifname holds no NUL). */
 export function recordKey(ifname: string, version: 4 | 6): string {
   return `${version}\0${ifname}`;
+}
+
+/** The ifname of a recordKey. */
+export function ifnameOfKey(key: string): string {
+  return key.slice(key.indexOf('\0') + 1);
 }
 
 export function isActive(r: LeaseRecord): boolean {

@@ -1,5 +1,5 @@
 /**
- * File mode and group of ipc:// socket files (issue 7): nanomsg creates the socket file with the
+ * File mode and group of ipc:// socket files: nanomsg creates the socket file with the
  * process umask, so whoever may write to it may send leases. After bind we set --ipc-mode and
  * --ipc-group so that only the DHCP clients' user or group can connect. (Run the daemon with
  * umask 0077 too, so the file is never more open than that, even between bind and chmod.)

@@ -10,12 +10,12 @@
  * meanwhile wait in the sockets, and the next poll phase reads all of them (the legacy receiver
  * reads every waiting frame per wake-up) before the drain, which runs on setImmediate, takes them
  * as one batch. So batches grow with the load by themselves, and a message at low rates waits for
- * no timer (measured: a 2-5 ms adaptive wait made receive-to-commit p50 7.6 ms at 1,000 msg/s).
+ * no timer (a fixed adaptive wait raised receive-to-commit latency: docs/performance.md).
  * An optional adaptive wait (`maxWaitMs`, about as long as the last commit took) and a fixed least
  * wait (`minWaitMs`, --commit-delay-ms) remain; an acknowledged item skips the adaptive part (its
  * sender is waiting; other acked items that arrive meanwhile join the next batch anyway).
  * With `durable` (--durability full), acks wait for an fsync that runs off the event loop
- * (walsync.ts), so receiving and committing go on while the disk works.
+ * (store/walsync.ts), so receiving and committing go on while the disk works.
  *
  * Every item is stamped when offered (right after its receive callback) and `receiveToCommit`
  * gets, per item, the seconds from that stamp to the end of its commit (the
@@ -49,7 +49,7 @@ export interface QueueOptions {
   /** Per committed item: seconds from offer() to the end of its batch's commit (durable). */
   receiveToCommit?: (seconds: number) => void;
   /**
-   * `--durability full` (walsync.ts): calls back once everything committed so far is on stable
+   * `--durability full` (store/walsync.ts): calls back once everything committed so far is on stable
    * storage. When set, an item's `done` (its ack, its spool file's removal) and its
    * receive-to-commit time wait for that, and a failed fsync turns its result into `unavailable`
    * (the sender keeps its copy and retries; the retry is answered `duplicate`). Absent: the

@@ -16,7 +16,6 @@ import type { IngestQueue } from './queue';
 import { SenderAuth } from '../auth';
 
 export interface ReceiveHooks {
-  received(channel: 'legacy' | 'acked'): void;
   overload(channel: 'legacy' | 'acked'): void;
   badEnvelope(code: string, detail: string): void;
   socketError(where: string, err: Error): void;
@@ -44,7 +43,6 @@ export function bindLegacy(addr: string, queue: IngestQueue, hooks: ReceiveHooks
   // Lazy: only the daemon loads the native addon.
   const { bindPull } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
   return bindPull(addr, (frame) => {
-    hooks.received('legacy');
     if (!queue.offer({ ingest: { frame, channel: 'legacy', receivedAt: Date.now() } })) hooks.overload('legacy');
   }, { rcvmaxsize: opts.rcvmaxsize, onError: (err) => hooks.socketError('listen', err) });
 }
@@ -53,8 +51,7 @@ export function bindAcked(addr: string, queue: IngestQueue, hooks: ReceiveHooks,
   const { bindRep } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
   const auth = opts.auth ?? new SenderAuth({ requireAuth: false });
   return bindRep(addr, (req) => {
-    hooks.received('acked');
-    const checked = auth.check(req, 'acked');
+    const checked = auth.check(req);
     if (!checked.ok) {
       hooks.badEnvelope(checked.reason, checked.detail);
       return encodeAck({ status: 'rejected', reason: checked.reason });

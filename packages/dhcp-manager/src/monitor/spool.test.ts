@@ -5,6 +5,7 @@ import { encodeEnvelope, writeSpool, EnvelopeMeta } from '@dhcpmgr/plugin-msg';
 import type { Ingest, IngestResult } from '../contract';
 import { IngestQueue } from './queue';
 import { Spool } from './spool';
+import { SenderAuth } from '../auth';
 
 const BOOT = Buffer.alloc(16, 7);
 const meta = (n: number): EnvelopeMeta => ({ bootId: BOOT, monotonicNs: BigInt(n) * 1000n, wallUs: BigInt(1_700_000_000_000_000 - n), senderPid: 100 + n });
@@ -47,6 +48,22 @@ describe('spool replay', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.msg'))).toEqual([]);
     expect(readdirSync(join(dir, 'rejected')).sort()).toHaveLength(2);
     expect(c.rejected).toContain('garbage.msg');
+  });
+
+  it('with --require-auth verifies each file\'s tag but applies no replay window (a spool file may be hours old)', () => {
+    const KEY = Buffer.alloc(32, 9);
+    const signed = meta(1);
+    writeSpool(dir, encodeEnvelope(Buffer.from([10]), signed, KEY), signed);
+    spoolOne(dir, 2, 20);
+    const engine = fakeEngine(() => ({ status: 'applied', event: {} as never }));
+    const why: string[] = [];
+    const k = { replayed: () => undefined, rejectedFile: (_name: string, w: string) => why.push(w) };
+    const auth = new SenderAuth({ key: KEY, requireAuth: true, replayWindowS: 60 });
+    const r = new Spool(dir, k, auth).replayNow(engine, 10);
+    expect(engine.seen).toEqual([10]);
+    expect(r).toEqual({ replayed: 1, left: 0 });
+    expect(why).toEqual(['Cannot read acked envelope (unauthenticated message)']);
+    expect(readdirSync(join(dir, 'rejected'))).toHaveLength(1);
   });
 
   it('keeps the files when the store is unavailable', () => {

@@ -14,20 +14,16 @@
  */
 import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
-import { join } from 'path';
 import type { LeaseEvent } from '../contract';
 import { eventJson } from '../events';
 import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
 import { upgradeRecordV3 } from '../model/migrate';
+import { IN_MEMORY, STORE_FILE, storePath } from './files';
 import type { LeaseRecord } from '../model/types';
 
 export const SCHEMA_VERSION = 3;
-export const STORE_FILE = 'dhcpmgr.sqlite';
-/**
- * WAL pages between automatic checkpoints (~40 MB of WAL at 4 KiB pages). Measured in-process
- * (64 interfaces, batch 256, synchronous NORMAL on disk): 14,400-16,000 -> 19,100-23,000
- * messages/s wall and about 30 -> 27 us CPU per message against SQLite's default of 1,000.
- */
+export { STORE_FILE };
+/** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
 export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -37,6 +33,7 @@ export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigi
 
 export interface StoredLease { ifname: string; version: 4 | 6; record: LeaseRecord; order: StoredOrder | null }
 
+/** `stateDir` IN_MEMORY (files.ts): no files, nothing survives close. */
 export interface StoreOptions {
   stateDir: string; durability: 'full' | 'normal'; historyPerInterface: number;
   /** For the schema 2 -> 3 upgrade of lease rows (model/migrate.ts); default: the system's. */
@@ -96,21 +93,19 @@ export class Store {
    * existing file read-only (reads work, every write is refused); throws when neither works.
    */
   constructor(opts: StoreOptions) {
-    this.path = join(opts.stateDir, STORE_FILE);
+    this.path = storePath(opts.stateDir);
     this.limit = opts.historyPerInterface;
     let db: Database.Database | undefined;
     let readOnly = false;
     try {
-      mkdirSync(opts.stateDir, { recursive: true, mode: 0o750 });
+      if (opts.stateDir !== IN_MEMORY) mkdirSync(opts.stateDir, { recursive: true, mode: 0o750 });
       db = new Database(this.path);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 2000');
-      // The daemon checkpoints from a worker thread (monitor/checkpointer.ts); this automatic one
-      // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event loop, and
-      // syncs the WAL and the database file. SQLite's default (1,000 pages) meant one every ~10
-      // batches under load; 10,000 pages copies each hot page (history ring, lease rows) back
-      // once per many commits instead (see WAL_AUTOCHECKPOINT_PAGES below).
+      // The daemon checkpoints from a worker thread (store/checkpointer.ts); this automatic one
+      // is the safety net. It runs inside the COMMIT that crosses the threshold, on the event
+      // loop, and syncs the WAL and the database file (see WAL_AUTOCHECKPOINT_PAGES).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       migrate(db, opts.historyPerInterface, opts.clock ?? SYSTEM_CLOCK);

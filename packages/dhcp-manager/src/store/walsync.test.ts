@@ -6,8 +6,7 @@ import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { WalSync } from './walsync';
-import { DB_FILE, WAL_FILE } from '../daemon';
-import { STORE_FILE } from '../store/store';
+import { STORE_FILE, WAL_FILE, storePath, walPath } from './files';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-walsync-')); });
@@ -17,8 +16,10 @@ const wait = (w: WalSync): Promise<Error | undefined> => new Promise((resolve) =
 
 describe('WalSync', () => {
   it('names the store\'s WAL file', () => {
-    expect(DB_FILE).toBe(STORE_FILE);
-    expect(WAL_FILE).toBe(`${STORE_FILE}-wal`);
+    expect(STORE_FILE).toBe('dhcpmgr.sqlite');
+    expect(WAL_FILE).toBe('dhcpmgr.sqlite-wal');
+    expect(storePath('/var/lib/dhcpmgr')).toBe('/var/lib/dhcpmgr/dhcpmgr.sqlite');
+    expect(walPath('/var/lib/dhcpmgr')).toBe('/var/lib/dhcpmgr/dhcpmgr.sqlite-wal');
   });
 
   it('releases a waiter after an fsync, and waiters that come while one runs share the next one', async () => {

@@ -3,16 +3,15 @@
  *
  * SQLite copies the WAL back into the database file in a checkpoint, which also syncs the WAL and
  * the database file. Left to itself (wal_autocheckpoint) it runs inside the COMMIT that crosses
- * the threshold, on the event loop: measured at a steady 1,000 msg/s, checkpoints every 10,000
- * pages held the loop for 10-25 ms each and made receive-to-commit p99 about 14 ms (p99 1.1 ms
- * with no checkpoint at all). Here a worker thread with its own connection runs a PASSIVE
+ * the threshold, on the event loop, which holds the loop for tens of milliseconds and shows in the
+ * receive-to-commit tail (docs/performance.md). Here a worker thread with its own connection runs a PASSIVE
  * checkpoint every `intervalMs` while the store is being written; PASSIVE never blocks the writer,
  * and once a checkpoint has caught up the writer restarts the WAL from its beginning, so the -wal
  * file stops growing (its fdatasync, which acks wait for, is cheaper without size changes).
  * The store keeps SQLite's own automatic checkpoint as a safety net, at a threshold this worker
  * normally keeps the WAL below.
  *
- * The worker (about 13 MB of RSS for its V8 isolate) exists only while the store is written:
+ * The worker (its own V8 isolate: docs/tr181.md, "Persistence") exists only while the store is written:
  * started by the first `touch()`, stopped after `idleStopMs` without one.
  */
 import { Worker } from 'worker_threads';

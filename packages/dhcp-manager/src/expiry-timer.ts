@@ -5,7 +5,7 @@
  * CLOCK_MONOTONIC ms (model/clock.ts), and Node's timers run on that clock too, so a wall-clock
  * step neither fires nor delays the timer.
  */
-import { monoNowMs } from '../model/clock';
+import { monoNowMs } from './model/clock';
 
 export interface Expirer {
   expireDue(now?: number): unknown[];

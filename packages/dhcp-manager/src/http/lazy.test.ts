@@ -1,0 +1,43 @@
+/**
+ * fastify is loaded only when the HTTP server is on: a manager started with `--http off` (built
+ * dist, a fresh node process, so require.cache is the real one) has no fastify module loaded.
+ */
+import { spawnSync } from 'child_process';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { requireBuilt, PKG } from '../__fixtures__/daemon-harness';
+
+function loadedFastify(http: string): { fastify: boolean; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-lazy-'));
+  try {
+    const script = `
+      const { resolveConfig } = require(${JSON.stringify(join(PKG, 'dist', 'config.js'))});
+      const { startDaemon } = require(${JSON.stringify(join(PKG, 'dist', 'daemon.js'))});
+      const pino = require('pino');
+      const c = resolveConfig({ http: ${JSON.stringify(http)}, listen: 'off', 'ack-listen': 'off', events: 'off',
+        'state-dir': ${JSON.stringify(join(dir, 'state'))}, 'spool-dir': ${JSON.stringify(join(dir, 'spool'))} });
+      startDaemon(c, pino({ level: 'silent' })).then(async (d) => {
+        const fastify = Object.keys(require.cache).some((k) => k.includes('/node_modules/fastify/'));
+        await d.stop();
+        console.log(JSON.stringify({ fastify }));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 20000 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    return { fastify: line.startsWith('{') ? (JSON.parse(line) as { fastify: boolean }).fastify : true, out: r.stdout + r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+beforeAll(() => requireBuilt());
+
+it('does not load fastify when HTTP is off', () => {
+  const r = loadedFastify('off');
+  expect([r.fastify, r.out]).toEqual([false, expect.stringContaining('{"fastify":false}')]);
+});
+
+it('loads fastify when HTTP is on (so the check above can fail)', () => {
+  const r = loadedFastify('127.0.0.1:0');
+  expect([r.fastify, r.out]).toEqual([true, expect.stringContaining('{"fastify":true}')]);
+});
