@@ -3,6 +3,8 @@ import { join } from 'path';
 import { bootId, stampNow } from '@dhcpmgr/plugin-msg';
 import { acked, legacy, v4, v6 } from './__fixtures__/fixtures';
 import { Harness, T0, harness, param } from './__fixtures__/harness';
+import type { KeyState } from './appliers/ledger';
+import { reconcileTargets } from './appliers/reconcile';
 
 const YEAR = 365 * 24 * 3600 * 1000;
 const M0 = 5_000_000; // CLOCK_MONOTONIC ms at the first message (unrelated to the wall clock)
@@ -84,6 +86,24 @@ describe('engine: lease time on the monotonic clock', () => {
     // The clients start over in the new boot; the model follows them.
     h.engine.ingestBatch([legacy(v4('eth0'), T0 + 1000)]);
     expect(param(h.engine, `${V4}LeaseTimeRemaining`)).toBe(120);
+  });
+
+  it('hands the leases it ended for a reboot to the applier\'s reconcile as ended, so their ledger items are removed', () => {
+    h.engine.ingestBatch([legacy(v4('eth0'), T0), legacy(v6('erouter0'), T0)]);
+    const ledger = (ifname: string, version: 4 | 6): KeyState => ({ ifname, version, lease: null, items: [], dns: { servers: [], domains: [] } });
+    const keys = { 'eth0/4': ledger('eth0', 4), 'erouter0/6': ledger('erouter0', 6) };
+    // Same boot, later: both are still held, with their lifetimes counted on the monotonic clock.
+    tick(10_000);
+    h.clock.now -= 10 * YEAR;
+    h = h.reopen();
+    const kept = reconcileTargets(keys, h.engine);
+    expect(kept.map((t) => [t.key, t.lease !== null])).toEqual([['eth0/4', true], ['erouter0/6', true]]);
+    expect(h.engine.leases().map((v) => v.addresses.map((a) => a.validRemaining))).toEqual([[110], [20, 20]]);
+    // Another boot: ended at start, and the reconcile removes what the ledger lists for them.
+    h.clock.boot = BOOT_B;
+    h.clock.mono = 2_000;
+    h = h.reopen();
+    expect(reconcileTargets(keys, h.engine).map((t) => [t.key, t.lease])).toEqual([['eth0/4', null], ['erouter0/6', null]]);
   });
 
   it('treats a lease whose monotonic time lies ahead of the clock as another boot (unknown boot id)', () => {
