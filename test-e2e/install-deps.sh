@@ -7,9 +7,11 @@
 #   gcc-multilib (the codec's ILP32 golden bytes: gcc -m32), time (GNU time: the benchmarks' peak RSS),
 #   chromium (the status page's browser tests, driven headless by playwright-core; no service),
 #   mosquitto + mosquitto-clients (the MQTT export tests start their own broker on a loopback port),
-#   openssl (their TLS certificates).
+#   openssl (their TLS certificates),
+#   faketime (libfaketime: clock.test.ts steps the wall clock of the daemon process only),
+#   python3 (ports.test.ts: sockets without SO_REUSEADDR to leave a real TIME_WAIT on a port).
 set -euo pipefail
-PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils chromium mosquitto mosquitto-clients openssl)
+PKGS=(busybox dnsmasq dibbler-client dibbler-server iproute2 gcc libc6-dev gcc-multilib libnanomsg-dev nanomsg-utils util-linux time binutils chromium mosquitto mosquitto-clients openssl faketime python3)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -58,7 +58,8 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-export async function startManager(lab: Lab, extra: string[] = []): Promise<Manager> {
+/** `env`: the daemon's environment (default: this process's), e.g. a preloaded time shim. */
+export async function startManager(lab: Lab, extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<Manager> {
   requireBuilt(MANAGER_BIN);
   const base = path.join(lab.dir, 'manager');
   const stateDir = path.join(base, 'state');
@@ -68,7 +69,7 @@ export async function startManager(lab: Lab, extra: string[] = []): Promise<Mana
     '--state-dir', stateDir, '--spool-dir', spoolDir, '--apply', 'iproute2', '--log-level', 'debug',
     // Clients started by the tests themselves: the manager takes their leases without a client table.
     ...(extra.some((x) => x.startsWith('--accept-unconfigured') || x === '--config') ? [] : ['--accept-unconfigured']), ...extra]),
-  { logFile: path.join(base, 'manager.log') });
+  { logFile: path.join(base, 'manager.log'), ...(env ? { env } : {}) });
   const cli = (args: string[]): string => run(lab.inNs(lab.cli, [process.execPath, MANAGER_BIN, ...args])).stdout;
   const json = (args: string[]): unknown => JSON.parse(cli([...args, '--json']));
   const m: Manager = {

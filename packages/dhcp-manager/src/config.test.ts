@@ -114,6 +114,12 @@ describe('config', () => {
     expect(() => resolveConfig({}, {}, join(dir, 'missing.json'))).toThrow(/Cannot read --config/);
   });
 
+  it('takes --bind-retry-s from 0 to 86400 (default 120) and refuses anything else', () => {
+    expect(resolveConfig({}).bindRetryS).toBe(120);
+    expect(resolveConfig({ 'bind-retry-s': '0' }).bindRetryS).toBe(0);
+    for (const bad of [-1, 86_401, 1.5, 'soon']) expect(() => resolveConfig({ 'bind-retry-s': bad })).toThrow(ConfigError);
+  });
+
   it('documents every option and its description in docs/configuration.md', () => {
     const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'configuration.md'), 'utf8');
     for (const [name, spec] of Object.entries(OPTIONS)) {

@@ -113,9 +113,12 @@ export interface EngineOptions {
   abi: Abi | 'auto';
   /** Allow-list; instances for these are created at start. Empty/undefined: any valid name. */
   interfaces?: string[];
+  /** Wall clock (ms since the epoch) for display; alone (tests), it also drives the monotonic clock. */
   clock?: () => number;
   /** Most interface instances; a message that would add one more is refused (TOO_MANY_INTERFACES). Undefined: no cap. */
   maxInterfaces?: number;
+  /** Wall + CLOCK_MONOTONIC + boot id (model/clock.ts); default: the system's. */
+  leaseClock?: import('./model/clock').LeaseClock;
 }
 
 /** One row per (ifname, version) for `leases()` / `dhcp-manager leases`. */
@@ -156,4 +159,6 @@ export interface EngineStats {
   /** Last failed commit, if any (cleared by the next good commit: see storeHealthy). */
   lastCommitError?: { time: number; message: string };
   storeHealthy: boolean;
+  /** Set when the store's files were unusable at start and moved aside (store/recover.ts). */
+  storeRecovery?: { reason: 'corrupt' | 'newer-schema' | 'foreign-wal'; detail: string; movedAside: string[]; time: string };
 }

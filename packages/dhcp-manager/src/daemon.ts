@@ -23,6 +23,7 @@ import { SenderAuth } from './auth';
 import { applyIpcPermissions } from './monitor/ipcperm';
 import { Spool } from './monitor/spool';
 import { ExpiryTimer } from './expiry-timer';
+import { bindWithRetry } from './monitor/bindretry';
 import type { EngineDeps } from './engine';
 import type { DurableStore } from './store/durable';
 import type { Store } from './store/store';
@@ -74,7 +75,7 @@ export class Daemon {
     const c = this.config;
     mkdirSync(c.stateDir, { recursive: true });
     const { bindPub } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
-    if (c.events) this.publisher = bindPub(c.events, (err) => this.note('events', err));
+    if (c.events) this.publisher = await this.bind(c.events, () => bindPub(c.events!, (err) => this.note('events', err)));
     this.applier = createApplier(c, (r) => this.applied(r), { logger: this.log.child({ component: 'applier' }), registry: this.metrics.registry });
     // Loaded here so that the CLI's client commands never load SQLite.
     const { DurableStore } = require('./store/durable') as typeof import('./store/durable');
@@ -93,7 +94,7 @@ export class Daemon {
     const engine = factory(
       durable.store,
       { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, ...(c.acceptUnconfigured ? { maxInterfaces: c.maxInterfaces } : {}) },
-      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier, ...(this.mqtt ? { commitHook: this.mqtt.outbox } : {}) },
+      { logger: this.log, metrics: this.metrics, sink: (this.sink = new PubSink(this.publisher ?? null)), applier: this.applier, keeper: durable.keeper, ...(this.mqtt ? { commitHook: this.mqtt.outbox } : {}) },
     );
     this.engine = engine;
     this.mqtt?.start();
@@ -133,13 +134,15 @@ export class Daemon {
     const hooks = this.receiveHooks();
     this.auth = new SenderAuth({ key: c.auth?.key, requireAuth: c.auth?.requireAuth ?? false, replayWindowS: c.auth?.replayWindowS });
     const ropts = { rcvmaxsize: c.rcvmaxsize, auth: this.auth };
-    if (c.listen) this.receivers.push(bindLegacy(c.listen, this.queue, hooks, ropts));
-    if (c.ackListen) this.ackReceiver = bindAcked(c.ackListen, this.queue, hooks, { ...ropts, workers: c.ackWorkers });
+    const queue = this.queue;
+    if (c.listen) this.receivers.push(await this.bind(c.listen, () => bindLegacy(c.listen!, queue, hooks, ropts)));
+    if (c.ackListen) this.ackReceiver = await this.bind(c.ackListen, () => bindAcked(c.ackListen!, queue, hooks, { ...ropts, workers: c.ackWorkers }));
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
-    if (c.http) {
+    const http = c.http;
+    if (http) {
       // Loaded only with --http: a manager without it never loads fastify.
       const { startHttp } = require('./http/server') as typeof import('./http/server');
-      this.server = await startHttp(this.api(), c.http.host, c.http.port, (err) => this.note('http', err), { page: true });
+      this.server = await this.bind(`${http.host}:${http.port}`, () => startHttp(this.api(), http.host, http.port, (err) => this.note('http', err), { page: true }));
     }
     this.spool.watch(this.queue, c.spoolScanMs);
     // Clients start once their leases can be received.
@@ -173,6 +176,11 @@ export class Daemon {
     await this.durable?.close();
     this.publisher?.close();
     this.log.info({ component: 'daemon' }, 'stopped');
+  }
+
+  /** Bind, retrying for --bind-retry-s while the address is in use (monitor/bindretry.ts). */
+  private bind<T>(endpoint: string, fn: () => T | Promise<T>): Promise<T> {
+    return bindWithRetry(endpoint, fn, { limitS: this.config.bindRetryS ?? 0, log: this.log, cancelled: () => this.stopping !== undefined });
   }
 
   status(): Record<string, unknown> {

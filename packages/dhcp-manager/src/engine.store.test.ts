@@ -104,19 +104,28 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
     h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('2');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('3');
     expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
     after.close();
     h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
   });
 
-  it('refuses to open a store written by a newer schema', () => {
+  it('moves a store written by a newer schema aside and starts empty, saying so', () => {
+    h.engine.ingestBatch([legacy(v4('wan0'), T0)]);
     h.store.close();
     const Database = require('better-sqlite3');
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => harness({}, h.stateDir)).toThrow(/newer/);
+    h = harness({}, h.stateDir, h.clock);
+    const rec = h.engine.stats().storeRecovery!;
+    expect(rec).toMatchObject({ reason: 'newer-schema', detail: expect.stringMatching(/schema version 99 is newer/) });
+    expect(rec.movedAside[0]).toMatch(/dhcpmgr\.sqlite\.bad-\d{8}T\d{6}Z$/);
+    const moved = new Database(rec.movedAside[0], { readonly: true });
+    expect(moved.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('99');
+    moved.close();
+    expect(h.engine.leases()).toEqual([]);
+    expect(h.logLines.some((l) => l.includes('"level":50') && l.includes('STORE RECOVERED'))).toBe(true);
   });
 });
 

@@ -10,6 +10,12 @@
  * items carry no order: they are stamped with this host's bootId, the manager's CLOCK_MONOTONIC
  * at ingest (strictly increasing) and their receive time, so a spooled event older than a
  * legacy one that arrived before it is refused as stale.
+ *
+ * Lease time runs on CLOCK_MONOTONIC with the boot id (model/clock.ts): records keep the boot and
+ * monotonic time they were received at, expiry and countdowns use only those, and at start the
+ * leases of another boot end as LEASE_DEL cause 'reboot' (handlers/reboot.ts). The wall clock is
+ * for display (event times, history). Before each commit the store keeper (store/keeper.ts)
+ * checks the state dir, and may hand over a store reopened at its path.
  */
 import type { Logger } from 'pino';
 import { EnvelopeMeta, bootId, compareEvents } from '@dhcpmgr/plugin-msg';
@@ -20,17 +26,23 @@ import type {
 import { buildEvent } from './events';
 import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
+import { endPreviousBoot } from './handlers/reboot';
 import { ManagerMetrics } from './metrics';
+import { EventTime, LeaseClock, eventBase, leaseClockOf } from './model/clock';
 import { LeaseState, StateChange } from './model/state';
 import { ClientTreeView, getParams, TreeSource } from './model/tree';
 import { LeaseRecord, V4Record, V6Record, isActive, recordKey } from './model/types';
 import { leaseViews } from './model/views';
 import { route } from './router';
+import type { StoreKeeping } from './store/keeper';
+import type { StoreRecovery } from './store/recover';
 import type { Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
 export interface EngineDeps {
   logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier;
+  /** The store's recovery at open and its guard before each commit (store/keeper.ts); without it, `store` as given. */
+  keeper?: StoreKeeping;
   /** Extra writes committed atomically with the leases (export/outbox.ts); absent: none. */
   commitHook?: CommitHook;
 }
@@ -58,10 +70,15 @@ export class Engine {
   private readonly maxInterfaces: number | undefined;
   private clientView: ClientTreeView | undefined;
   private readonly clock: () => number;
+  private readonly lclock: LeaseClock;
+  /** This boot's id, hex and raw, read once (the per-message path compares it). */
+  private readonly boot: string;
+  private readonly bootBuf: Buffer;
   private readonly log: Logger;
   private readonly counts = { applied: 0, duplicates: 0, stale: 0, unavailable: 0, expired: 0 };
   private readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   private lastCommitError: { time: number; message: string } | undefined;
+  private storeRecovery: StoreRecovery | undefined;
   private storeHealthy = true;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
@@ -70,8 +87,11 @@ export class Engine {
   private readonly handlerSecondsV6: { observe(v: number): void };
 
   /** Loads the model from `store` (which the caller opened and closes) and numbers the allow-listed interfaces. */
-  constructor(private readonly store: Store, opts: EngineOptions, private readonly deps: EngineDeps) {
-    this.clock = opts.clock ?? Date.now;
+  constructor(private store: Store, opts: EngineOptions, private readonly deps: EngineDeps) {
+    this.lclock = leaseClockOf(opts);
+    this.boot = this.lclock.boot;
+    this.bootBuf = Buffer.from(this.boot, 'hex');
+    this.clock = this.lclock.wall;
     this.log = deps.logger.child({ component: 'engine' });
     this.allow = opts.interfaces && opts.interfaces.length > 0 ? new Set(opts.interfaces) : undefined;
     this.vctx = { abi: opts.abi, allow: this.allow };
@@ -84,12 +104,14 @@ export class Engine {
       listed: (ifname) => this.allow?.has(ifname) ?? false,
       client: (version, ifname) => this.clientView?.client(version, ifname),
     };
+    if (deps.keeper?.recovery) this.recovered(deps.keeper.recovery);
     if (deps.commitHook && !store.readOnly) deps.commitHook.open(store);
     this.restore();
   }
 
   private restore(): void {
     this.state.load(this.store);
+    this.endOtherBoot();
     const fresh = (this.allow ? [...this.allow] : []).filter((n) => this.state.instanceOf(n) === undefined);
     if (fresh.length > 0) {
       const change = this.state.begin();
@@ -107,6 +129,41 @@ export class Engine {
       this.log.error({ store: this.store.path }, 'store opened read-only: reads work, every message will be answered unavailable');
     }
     this.log.info({ store: this.store.path, interfaces: this.state.interfaces().length, v4: this.state.active.v4, v6: this.state.active.v6 }, 'model restored');
+  }
+
+  /**
+   * Leases received in another boot are gone from the kernel and their countdowns mean nothing
+   * here (handlers/reboot.ts): committed and published as LEASE_DEL cause 'reboot', not applied
+   * (the applier's reconcile at start removes what its ledger still lists for them). When the
+   * store cannot take the commit they end in memory all the same. The clients start over and
+   * their next events rebuild the model.
+   */
+  private endOtherBoot(): void {
+    const at = this.clock();
+    const ends = endPreviousBoot(this.state.entries(), this.boot, this.lclock.mono(), at);
+    if (ends.length === 0) return;
+    const change = this.state.begin();
+    const events: LeaseEvent[] = [];
+    for (const { ifname, out } of ends) {
+      const event = buildEvent(out.record.version, this.state.instanceOf(ifname) ?? 0, ifname, out.msgType, out.lease, out.cause, at);
+      change.stage(ifname, out.record);
+      change.event(event);
+      events.push(event);
+    }
+    if (this.commit(change, 'reboot')) {
+      change.commit(null);
+      this.updateGauges();
+    }
+    for (const event of events) this.emit(event, undefined);
+    this.log.warn({ ended: ends.length, boot: this.boot }, 'leases of a previous boot ended (LEASE_DEL, cause reboot)');
+  }
+
+  /** The store's files were bad and moved aside (store/recover.ts): say so in the log, status and metrics. */
+  private recovered(r: StoreRecovery): void {
+    this.storeRecovery = r;
+    this.deps.metrics.storeRecovered.inc({ reason: r.reason });
+    this.log.error({ store: this.store.path, reason: r.reason, detail: r.detail, movedAside: r.movedAside },
+      'STORE RECOVERED: the store could not be used and was moved aside; starting with an empty model, the clients\' next events rebuild it');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -151,7 +208,7 @@ export class Engine {
         const routed = route(msg, change.record(msg.ifname, msg.version), at, v.truncated);
         if (!routed.ok) { results[i] = this.reject(channel, 'BAD_VERSION', routed.detail, msg.ifname); continue; }
         const out = routed.out;
-        const event = buildEvent(msg.version, instance, msg.ifname, out.msgType, out.lease, out.cause, at);
+        const event = buildEvent(msg.version, instance, msg.ifname, out.msgType, out.lease, out.cause, at.wall);
         change.stage(msg.ifname, out.record, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
         change.event(event);
         pending.push({ index: i, event, change: out.change });
@@ -187,6 +244,7 @@ export class Engine {
   private commit(change: StateChange, during: string): Error | undefined {
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
+      this.ensureStore();
       const hook = this.deps.commitHook;
       change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
     } catch (err) {
@@ -200,11 +258,34 @@ export class Engine {
     return undefined;
   }
 
-  /** The event's own time (acked/spool: the sender's wall clock) but never later than now. */
-  private eventTime(item: Ingest, order: EnvelopeMeta | undefined): number {
+  /**
+   * The event's time. Wall (display): the sender's wall clock (acked/spool) or the receive time,
+   * never later than now. Monotonic (lifetimes): the sender's CLOCK_MONOTONIC stamp when made in
+   * this boot, else now (model/clock.ts eventBase).
+   */
+  private eventTime(item: Ingest, order: EnvelopeMeta | undefined): EventTime {
     const now = this.clock();
     const t = order ? Number(order.wallUs / 1000n) : item.receivedAt;
-    return Number.isFinite(t) && t > 0 && t < now ? t : now;
+    return { wall: Number.isFinite(t) && t > 0 && t < now ? t : now, mono: eventBase(this.lclock.mono(), order, this.bootBuf), boot: this.boot };
+  }
+
+  /**
+   * Before a commit: the state dir must still hold our store and be writable (store/guard.ts).
+   * Throws (-> unavailable) while it is not; once it can, the keeper reopens the store at the
+   * path and the in-memory model is written into it.
+   */
+  private ensureStore(): void {
+    const keeper = this.deps.keeper;
+    if (!keeper) {
+      if (this.store.readOnly) throw new Error(`store ${this.store.path} is read-only`);
+      return;
+    }
+    const reopened = keeper.ensure((s) => this.state.writeAll(s));
+    if (!reopened) return;
+    this.store = keeper.store;
+    this.deps.metrics.storeReopened.inc({ reason: reopened.reason });
+    this.log.warn({ store: this.store.path, reason: reopened.reason, detail: reopened.detail, interfaces: this.state.interfaces().length },
+      'store reopened at its path and the model written into it');
   }
 
   private stampLegacy(receivedAt: number): StoredOrder {
@@ -322,10 +403,11 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Expiry
 
-  /** Expire every lease/address/prefix whose valid lifetime passed by `now` (LEASE_DEL, cause 'expired-by-manager'). */
-  expireDue(now: number = this.clock()): LeaseEvent[] {
-    const due = this.state.takeDue(now);
+  /** Expire every lease/address/prefix whose valid lifetime passed by `monoNow` (CLOCK_MONOTONIC ms; LEASE_DEL, cause 'expired-by-manager'). */
+  expireDue(monoNow: number = this.lclock.mono()): LeaseEvent[] {
+    const due = this.state.takeDue(monoNow);
     if (due.length === 0) return [];
+    const now = this.clock();
     const groups = new Map<string, { ifname: string; version: 4 | 6; na: boolean; pd: boolean }>();
     for (const d of due) {
       const key = recordKey(d.ifname, d.version);
@@ -355,7 +437,7 @@ export class Engine {
     return outs.map((o) => o.event);
   }
 
-  /** ms-epoch time of the next expiry, or undefined; the daemon arms one timer from it. */
+  /** CLOCK_MONOTONIC ms of the next expiry, or undefined; the daemon arms one timer from it. */
   nextExpiry(): number | undefined {
     return this.state.nextExpiry();
   }
@@ -365,11 +447,11 @@ export class Engine {
 
   get(paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string } {
     if (!Array.isArray(paths) || paths.length === 0) return { ok: false, error: 'no path given' };
-    return getParams(this.tree, this.clock(), paths);
+    return getParams(this.tree, { wall: this.clock(), mono: this.lclock.mono() }, paths);
   }
 
   leases(): LeaseView[] {
-    return leaseViews(this.tree, this.clock());
+    return leaseViews(this.tree, this.lclock.mono());
   }
 
   /** The last `limit` events (default 100), oldest first, of one interface or all. */
@@ -392,6 +474,7 @@ export class Engine {
       storePath: this.store.path,
       ...(this.lastCommitError ? { lastCommitError: { ...this.lastCommitError } } : {}),
       storeHealthy: this.storeHealthy,
+      ...(this.storeRecovery ? { storeRecovery: { ...this.storeRecovery, movedAside: [...this.storeRecovery.movedAside] } } : {}),
     };
   }
 }

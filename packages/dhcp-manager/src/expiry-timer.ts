@@ -1,8 +1,12 @@
 /**
  * One timer at the engine's next expiry. dibbler never reports an expired lease, so the manager
  * ends leases itself: on fire, expireDue() (which publishes LEASE_DEL and drives appliers), then
- * re-arm. Re-armed after every commit too, since a new lease may expire sooner.
+ * re-arm. Re-armed after every commit too, since a new lease may expire sooner. Deadlines are
+ * CLOCK_MONOTONIC ms (model/clock.ts), and Node's timers run on that clock too, so a wall-clock
+ * step neither fires nor delays the timer.
  */
+import { monoNowMs } from './model/clock';
+
 export interface Expirer {
   expireDue(now?: number): unknown[];
   nextExpiry(): number | undefined;
@@ -16,7 +20,8 @@ export class ExpiryTimer {
   private armedAt: number | undefined;
   private stopped = false;
 
-  constructor(private readonly engine: Expirer, private readonly onError: (err: unknown) => void = () => undefined) {}
+  constructor(private readonly engine: Expirer, private readonly onError: (err: unknown) => void = () => undefined,
+              private readonly now: () => number = monoNowMs) {}
 
   /** `floorMs`: right after a fire, never re-fire sooner (an engine that keeps reporting a past expiry must not spin). */
   arm(floorMs = 0): void {
@@ -27,7 +32,7 @@ export class ExpiryTimer {
     this.timer = undefined;
     this.armedAt = at;
     if (at === undefined) return;
-    const delay = Math.min(Math.max(floorMs, at - Date.now()), MAX_DELAY);
+    const delay = Math.min(Math.max(floorMs, at - this.now()), MAX_DELAY);
     this.timer = setTimeout(() => this.fire(), delay);
   }
 
@@ -41,10 +46,10 @@ export class ExpiryTimer {
     this.timer = undefined;
     this.armedAt = undefined;
     try {
-      this.engine.expireDue(Date.now());
+      this.engine.expireDue(this.now());
     } catch (err) {
       this.onError(err);
     }
-    this.arm(this.engine.nextExpiry() !== undefined && this.engine.nextExpiry()! <= Date.now() ? 100 : 0);
+    this.arm(this.engine.nextExpiry() !== undefined && this.engine.nextExpiry()! <= this.now() ? 100 : 0);
   }
 }

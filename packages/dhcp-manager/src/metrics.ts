@@ -26,6 +26,8 @@ export class ManagerMetrics {
   readonly walFsyncSeconds: prom.Histogram<string>;
   readonly activeLeases: prom.Gauge<'version'>;
   readonly storeFailures: prom.Counter<string>;
+  readonly storeRecovered: prom.Counter<'reason'>;
+  readonly storeReopened: prom.Counter<'reason'>;
   readonly applier: Labels<'result'>;
   readonly queueDepth: prom.Gauge<string>;
   readonly overloadDropped: Labels<'channel'>;
@@ -49,6 +51,8 @@ export class ManagerMetrics {
     this.receiveToCommitSeconds = new prom.Histogram({ name: 'dhcpmgr_receive_to_commit_seconds', help: 'Per message: from its receive (handed to the queue) to the end of the store commit that made it durable (queue wait, group-commit wait, validation, handlers and, with --durability full, the WAL fsync included).', buckets: [1e-4, 2.5e-4, 5e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 1], registers: r });
     this.activeLeases = new prom.Gauge({ name: 'dhcpmgr_active_leases', help: 'Interfaces holding a lease: v4 with an address, v6 with an IA_NA address or an IA_PD prefix.', labelNames: ['version'], registers: r });
     this.storeFailures = new prom.Counter({ name: 'dhcpmgr_store_commit_failures_total', help: 'Store transactions that failed (disk full, read-only state dir, I/O error); their messages were answered unavailable.', registers: r });
+    this.storeRecovered = new prom.Counter({ name: 'dhcpmgr_store_recovered_total', help: 'Store files found unusable at start (corrupt, newer-schema, foreign-wal), moved aside and replaced by an empty store.', labelNames: ['reason'], registers: r });
+    this.storeReopened = new prom.Counter({ name: 'dhcpmgr_store_reopened_total', help: 'Store reopened while running because its state dir was gone, replaced, or writable again after a read-only start; the in-memory model was written into it.', labelNames: ['reason'], registers: r });
     this.applier = new prom.Counter({ name: 'dhcpmgr_applier_total', help: 'Applier runs (configuring the system from a lease change), by result (ok, failed).', labelNames: ['result'], registers: r });
     this.queueDepth = new prom.Gauge({ name: 'dhcpmgr_queue_depth', help: 'Messages received and waiting for the engine.', registers: r });
     this.overloadDropped = new prom.Counter({ name: 'dhcpmgr_overload_dropped_total', help: 'Messages dropped (legacy) or refused (acked) because the bounded queue was full, by channel.', labelNames: ['channel'], registers: r });

@@ -10,7 +10,9 @@ import { Writable } from 'stream';
 import type { Applier, EngineOptions, EventSink, LeaseChange, LeaseEvent } from '../contract';
 import { Engine } from '../engine';
 import { ManagerMetrics } from '../metrics';
+import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
 import { IN_MEMORY } from '../store/files';
+import { StoreKeeper } from '../store/keeper';
 import { Store } from '../store/store';
 
 export interface Harness {
@@ -22,7 +24,7 @@ export interface Harness {
   changes: LeaseChange[];
   logLines: string[];
   stateDir: string;
-  clock: { now: number };
+  clock: HarnessClock;
   /** Close and open again on the same state dir (fresh metrics, sink and log). */
   reopen(extra?: HarnessOptions): Harness;
   cleanup(): void;
@@ -32,8 +34,11 @@ export type HarnessOptions = Partial<EngineOptions> & { historyPerInterface?: nu
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
+/** `now`: wall ms; `mono` (CLOCK_MONOTONIC ms) follows `now` unless set; `boot` defaults to this host's. */
+export interface HarnessClock { now: number; mono?: number; boot?: string }
+
 /** On a state dir (`dir`, or a new temp dir removed by cleanup()); reopen() sees what was committed. */
-export function harness(extra: HarnessOptions = {}, dir?: string, clock = { now: T0 }): Harness {
+export function harness(extra: HarnessOptions = {}, dir?: string, clock: HarnessClock = { now: T0 }): Harness {
   const stateDir = dir ?? mkdtempSync(join(tmpdir(), 'dhcpmgr-engine-'));
   try {
     return build(extra, stateDir, clock);
@@ -44,11 +49,11 @@ export function harness(extra: HarnessOptions = {}, dir?: string, clock = { now:
 }
 
 /** On SQLite in memory: no files; reopen() is not possible. */
-export function memoryHarness(extra: HarnessOptions = {}, clock = { now: T0 }): Harness {
+export function memoryHarness(extra: HarnessOptions = {}, clock: HarnessClock = { now: T0 }): Harness {
   return build(extra, IN_MEMORY, clock);
 }
 
-function build(extra: HarnessOptions, stateDir: string, clock: { now: number }): Harness {
+function build(extra: HarnessOptions, stateDir: string, clock: HarnessClock): Harness {
   const metrics = new ManagerMetrics();
   const events: LeaseEvent[] = [];
   const rejects: Harness['rejects'] = [];
@@ -59,23 +64,30 @@ function build(extra: HarnessOptions, stateDir: string, clock: { now: number }):
   const sink: EventSink = { publish: (e) => events.push(e), publishReject: (r) => rejects.push(r) };
   const applier: Applier = { name: 'record', apply: (c) => changes.push(c), idle: async () => undefined };
   const { historyPerInterface, ...opts } = extra;
-  const store = new Store({ stateDir, durability: 'normal', historyPerInterface: historyPerInterface ?? 100 });
+  const memory = stateDir === IN_MEMORY;
+  const leaseClock: LeaseClock = { wall: () => clock.now, mono: () => clock.mono ?? clock.now, get boot() { return clock.boot ?? SYSTEM_CLOCK.boot; } };
+  // On files: the store as the daemon has it (recovery at open, the state-dir guard before each commit).
+  const storeOpts = { stateDir, durability: 'normal' as const, historyPerInterface: historyPerInterface ?? 100, clock: leaseClock };
+  const keeper = memory ? undefined : new StoreKeeper(storeOpts);
+  const memStore = memory ? new Store(storeOpts) : undefined;
+  const current = (): Store => keeper?.store ?? memStore!;
   let engine: Engine;
+  const store = current();
   try {
-    engine = new Engine(store, { abi: 'auto', clock: () => clock.now, ...opts }, { logger, metrics, sink, applier });
+    engine = new Engine(store, { abi: 'auto', clock: () => clock.now, leaseClock, ...opts }, { logger, metrics, sink, applier, ...(keeper ? { keeper } : {}) });
   } catch (err) {
-    store.close();
+    current().close();
     throw err;
   }
-  const memory = stateDir === IN_MEMORY;
   return {
-    engine, store, metrics, events, rejects, changes, logLines, stateDir, clock,
+    engine, metrics, events, rejects, changes, logLines, stateDir, clock,
+    get store() { return current(); },
     reopen: (more = {}) => {
       if (memory) throw new Error('an in-memory harness cannot be reopened');
-      store.close();
+      current().close();
       return harness({ ...extra, ...more }, stateDir, clock);
     },
-    cleanup: () => { store.close(); if (!memory) rmSync(stateDir, { recursive: true, force: true }); },
+    cleanup: () => { current().close(); if (!memory) rmSync(stateDir, { recursive: true, force: true }); },
   };
 }
 

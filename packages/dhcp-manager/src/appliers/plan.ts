@@ -10,11 +10,10 @@
  * destination and metric): "File exists" for a route the ledger already lists is ours and fine,
  * for any other it is a conflict and reported.
  */
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 import { carve, CarveProblem, LanInterface } from './lanprefix';
 import { parseStaticRoutes } from './routes';
 
-/** 0xFFFFFFFF is "infinite" in DHCPv6; iproute2 spells it `forever`. */
-const INFINITE = 0xffffffff;
 
 export type Item =
   | { kind: 'addr'; dev: string; cidr: string; broadcast?: string; preferred?: number; valid?: number;

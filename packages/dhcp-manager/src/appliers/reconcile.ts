@@ -4,12 +4,12 @@
  * know (the manager stopped between commit and apply). Pure: the applier turns the answer into
  * commands with plan.ts's diff, which removes only what the ledger lists.
  */
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 import type { LeaseView, ModelView } from '../contract';
 import { keyOf, KeyState } from './ledger';
 import { isV4Info, LeaseInfo, V4Info, V6Info } from './plan';
 import { ipv4ToInt } from './routes';
 
-const INFINITE = 0xffffffff;
 
 export interface Target {
   key: string;

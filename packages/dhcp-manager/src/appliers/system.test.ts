@@ -147,6 +147,30 @@ it('reconciles at start: removes what it added for a lease that ended, restores 
   first.close();
 });
 
+it('deletes a LAN address left deprecated by an earlier run within the hold time, whatever the wall clock did meanwhile', async () => {
+  const first = applier();
+  first.apply(v6set);
+  first.apply({ version: 6, ifname: 'wan0', action: 'clear', prefix: { prefix: 'fd00:77:100::', length: 64 } });
+  await first.idle();
+  first.close(); // stops before its deletion timer fires: the ledger still lists the address
+  expect(ip('-6', 'addr', 'show', 'dev', 'lan0')).toMatch(/fd00:77:100::1\/64 scope global deprecated/);
+  // As if the wall clock had been stepped back an hour between the two runs.
+  const file = join(dir, 'applied.json');
+  const ledger = JSON.parse(readFileSync(file, 'utf8')) as { deprecated: Array<{ until: number }> };
+  expect(ledger.deprecated).toHaveLength(1);
+  ledger.deprecated[0]!.until += 3600 * 1000;
+  writeFileSync(file, JSON.stringify(ledger));
+  const second = applier();
+  second.reconcile({ leases: () => [], get: () => ({ ok: true, values: [] }) });
+  await second.idle();
+  expect(second.status().deprecating).toHaveLength(1);
+  // The kernel drops it by its own valid_lft; the ledger entry goes when the deletion runs.
+  for (let i = 0; i < 40 && (second.status().deprecating as unknown[]).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(second.status().deprecating).toEqual([]);
+  expect(ip('-6', 'addr', 'show', 'dev', 'lan0')).not.toContain('fd00:77:100');
+  second.close();
+});
+
 it('hands DNS to systemd-resolved per interface with resolvectl argument arrays, and reverts when the leases end', async () => {
   // A stand-in for resolvectl that records each call's arguments, one line per call.
   const fake = join(dir, 'resolvectl');

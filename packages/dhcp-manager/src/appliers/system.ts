@@ -8,6 +8,7 @@
  * reported through `onResult` (logged and counted by the daemon) and never thrown: the model
  * update it belongs to has already been committed and stays.
  */
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 import { execFile } from 'child_process';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
@@ -83,8 +84,11 @@ export class SystemApplier implements Applier {
         await this.converge(t.key, t.ifname, t.version, t.lease, t.dns, change);
       });
     }
+    // `until` is wall-clock time from an earlier run; a wall-clock step since then must not keep a
+    // deprecated LAN address for longer than the hold time (nor for years after a step back).
     const now = Date.now();
-    for (const d of [...this.ledger.data.deprecated]) this.scheduleDelete(d.item, Math.max(0, d.until - now));
+    const holdMs = (this.opts.lanDeprecateS ?? 30) * 1000;
+    for (const d of [...this.ledger.data.deprecated]) this.scheduleDelete(d.item, Math.min(holdMs, Math.max(0, d.until - now)));
     // After every interface's reconcile: the resolver file then holds exactly the kept leases.
     const all = [...this.chains.values()];
     this.enqueue('', async () => {
@@ -164,7 +168,7 @@ export class SystemApplier implements Applier {
     const prevItems = this.ledger.data.keys[key]?.items ?? [];
     const want = desiredItems(ifname, lease, { routes: !!this.opts.routes, metric: this.metricOf(ifname), lans: this.opts.lans ?? [] });
     const now = Date.now();
-    for (const i of want.items) if (i.kind === 'addr' && i.valid !== undefined && i.valid !== 0xffffffff) i.until = now + i.valid * 1000;
+    for (const i of want.items) if (i.kind === 'addr' && i.valid !== undefined && i.valid !== INFINITE) i.until = now + i.valid * 1000;
     this.noteLanProblems(key, want.lanProblems);
     if (want.badRoutes.length) this.opts.logger?.warn({ ifname, tokens: want.badRoutes }, 'static route tokens not understood: not applied');
     const hold = this.opts.lanDeprecateS ?? 30;

@@ -1,11 +1,12 @@
 /**
  * DHCPv4 (udhcpc) messages -> the interface's V4Record. Pure: no I/O, no clock; `at` is the
- * event time. Deciding UPDATE vs RENEW follows the C manager's "changed" fields (address, mask,
+ * event time (wall for display, monotonic base for the lifetime). Deciding UPDATE vs RENEW follows the C manager's "changed" fields (address, mask,
  * routers, DNS, and whether a lease existed), but is computed afresh per message (the C flag
  * was never reset within a batch).
  */
 import type { DhcpV4Message } from '@dhcpmgr/plugin-msg';
 import { v4Payload } from '../events';
+import { EventTime, deadlineOf } from '../model/clock';
 import { V4Lease, V4Record, expiryOf } from '../model/types';
 import { V4_SET_STATES, netmaskLength } from '../validate';
 import { HandlerOutput, sameList, tokens } from './types';
@@ -17,7 +18,7 @@ function broadcastOf(address: string, prefixLength: number): string {
   return [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.');
 }
 
-function leaseOf(m: DhcpV4Message, at: number, truncated: ReadonlySet<string>): V4Lease {
+function leaseOf(m: DhcpV4Message, at: EventTime, truncated: ReadonlySet<string>): V4Lease {
   const l = m.dhcpv4;
   const prefixLength = netmaskLength(l.netmask) as number; // validated before
   const t = (f: string) => truncated.has(`dhcpv4.${f}`);
@@ -32,8 +33,11 @@ function leaseOf(m: DhcpV4Message, at: number, truncated: ReadonlySet<string>): 
     leaseTime: l.leaseTime,
     renewalTime: l.renewalTime,
     rebindingTime: l.rebindingTime,
-    obtainedAt: at,
-    expiresAt: expiryOf(at, l.leaseTime),
+    boot: at.boot,
+    obtainedMono: at.mono,
+    expiresMono: deadlineOf(at.mono, l.leaseTime),
+    obtainedAt: at.wall,
+    expiresAt: expiryOf(at.wall, l.leaseTime),
     timeOffset: l.isTimeOffsetAssigned ? l.timeOffset : null,
     timeZone: l.timeZone,
     mtu: l.mtuAssigned && l.mtuSize >= 68 && l.mtuSize <= 65535 ? l.mtuSize : null,
@@ -63,11 +67,11 @@ export function clearV4(ifname: string, prev: V4Record | undefined, state: strin
   return { record, msgType: state === 'leasefail' ? 'CLIENT_FAILED' : 'CLIENT_STOPPED', lease: {}, cause: state };
 }
 
-export function handleV4(m: DhcpV4Message, prev: V4Record | undefined, at: number, truncated: ReadonlySet<string>): HandlerOutput<V4Record> {
+export function handleV4(m: DhcpV4Message, prev: V4Record | undefined, at: EventTime, truncated: ReadonlySet<string>): HandlerOutput<V4Record> {
   const state = m.dhcpv4.dhcpState;
-  if (m.dhcpv4.isExpired || !V4_SET_STATES.has(state)) return clearV4(m.ifname, prev, state, at);
+  if (m.dhcpv4.isExpired || !V4_SET_STATES.has(state)) return clearV4(m.ifname, prev, state, at.wall);
   const lease = leaseOf(m, at, truncated);
-  const record: V4Record = { version: 4, state, lease, updatedAt: at };
+  const record: V4Record = { version: 4, state, lease, updatedAt: at.wall };
   const isNew = !prev?.lease || changed(prev.lease, lease);
   return {
     record,

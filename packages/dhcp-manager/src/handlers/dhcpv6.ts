@@ -12,13 +12,16 @@
 import type { DhcpV6Message, IaNa, IaPd } from '@dhcpmgr/plugin-msg';
 import type { LeaseChange } from '../contract';
 import { v6Payload } from '../events';
+import { EventTime, deadlineOf } from '../model/clock';
 import { IaAddress, IaPrefix, V6Record, expiryOf } from '../model/types';
 import { HandlerOutput, sameList, tokens } from './types';
 
-function common(ia: IaNa | IaPd, at: number) {
+function common(ia: IaNa | IaPd, at: EventTime) {
   return {
     iaid: ia.iaid, preferred: ia.preferredLifetime, valid: ia.validLifetime, t1: ia.t1, t2: ia.t2,
-    obtainedAt: at, preferredUntil: expiryOf(at, ia.preferredLifetime), validUntil: expiryOf(at, ia.validLifetime),
+    boot: at.boot, obtainedMono: at.mono,
+    preferredMono: deadlineOf(at.mono, ia.preferredLifetime), validMono: deadlineOf(at.mono, ia.validLifetime),
+    obtainedAt: at.wall, preferredUntil: expiryOf(at.wall, ia.preferredLifetime), validUntil: expiryOf(at.wall, ia.validLifetime),
   };
 }
 
@@ -58,13 +61,13 @@ export function removeV6(ifname: string, prev: V6Record | undefined, which: { na
   return { record, msgType: 'LEASE_DEL', lease: v6Payload(base, removed), cause, change };
 }
 
-export function handleV6(m: DhcpV6Message, prev: V6Record | undefined, at: number, truncated: ReadonlySet<string>): HandlerOutput<V6Record> {
+export function handleV6(m: DhcpV6Message, prev: V6Record | undefined, at: EventTime, truncated: ReadonlySet<string>): HandlerOutput<V6Record> {
   const l = m.dhcpv6;
   if (l.isExpired) {
     const namesNa = l.iaNa.assigned && prev?.na?.address === l.iaNa.address;
     const namesPd = l.iaPd.assigned && prev?.pd?.prefix === l.iaPd.prefix && prev.pd.length === l.iaPd.prefixLength;
     const namesNothing = !l.iaNa.assigned && !l.iaPd.assigned;
-    return removeV6(m.ifname, prev, namesNothing ? { na: true, pd: true } : { na: namesNa, pd: namesPd }, 'expire', at);
+    return removeV6(m.ifname, prev, namesNothing ? { na: true, pd: true } : { na: namesNa, pd: namesPd }, 'expire', at.wall);
   }
   const na: IaAddress | null = l.iaNa.assigned ? { address: l.iaNa.address, ...common(l.iaNa, at) } : prev?.na ?? null;
   const pd: IaPrefix | null = l.iaPd.assigned ? { prefix: l.iaPd.prefix, length: l.iaPd.prefixLength, ...common(l.iaPd, at) } : prev?.pd ?? null;
@@ -78,7 +81,7 @@ export function handleV6(m: DhcpV6Message, prev: V6Record | undefined, at: numbe
     mapt: l.mapt.assigned ? l.mapt.container : '',
     vendor: l.vendor.assigned ? { data: l.vendor.data, length: l.vendor.length } : null,
     timeOffset: l.timeOffset,
-    updatedAt: at,
+    updatedAt: at.wall,
   };
   const wasActive = !!prev && (prev.na !== null || prev.pd !== null);
   const changed = !wasActive || !sameIa(prev!.na, na) || !sameIa(prev!.pd, pd) || !sameOptions(prev!, record);

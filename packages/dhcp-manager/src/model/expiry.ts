@@ -1,5 +1,5 @@
 /**
- * When the next lease, address or prefix runs out. A binary min-heap with lazy deletion: every
+ * When the next lease, address or prefix runs out, on CLOCK_MONOTONIC ms (model/clock.ts). A binary min-heap with lazy deletion: every
  * change pushes the new expiry and leaves the old entry; a popped entry counts only if the
  * record still expires at exactly that time. The heap is rebuilt from the live set when stale
  * entries outnumber live ones, so memory stays bounded under endless renewals.
@@ -13,10 +13,10 @@ export interface Due { at: number; ifname: string; version: 4 | 6; slot: Slot }
 export function expiriesOf(r: LeaseRecord): Array<{ slot: Slot; at: number }> {
   const out: Array<{ slot: Slot; at: number }> = [];
   if (r.version === 4) {
-    if (r.lease && r.lease.expiresAt !== null) out.push({ slot: 'v4', at: r.lease.expiresAt });
+    if (r.lease && r.lease.expiresMono !== null) out.push({ slot: 'v4', at: r.lease.expiresMono });
   } else {
-    if (r.na && r.na.validUntil !== null) out.push({ slot: 'na', at: r.na.validUntil });
-    if (r.pd && r.pd.validUntil !== null) out.push({ slot: 'pd', at: r.pd.validUntil });
+    if (r.na && r.na.validMono !== null) out.push({ slot: 'na', at: r.na.validMono });
+    if (r.pd && r.pd.validMono !== null) out.push({ slot: 'pd', at: r.pd.validMono });
   }
   return out;
 }

@@ -9,11 +9,12 @@ import type { V4Record } from './types';
 
 const T = Date.UTC(2026, 0, 1);
 const order = (mono: bigint) => ({ bootId: Buffer.alloc(16, 7), monotonicNs: mono, wallUs: 5n });
+/** The monotonic deadline (what expiry runs on) set equal to the wall one here. */
 const bound = (address: string, expiresAt: number | null = T + 60_000): V4Record => ({
   version: 4, state: 'bound', updatedAt: T,
   lease: {
     address, netmask: '255.255.255.0', prefixLength: 24, broadcast: '', routers: [], dnsServers: [], dhcpServer: '',
-    leaseTime: 60, renewalTime: 30, rebindingTime: 52, obtainedAt: T, expiresAt, timeOffset: null, timeZone: '', mtu: null,
+    leaseTime: 60, renewalTime: 30, rebindingTime: 52, obtainedAt: T, expiresAt, boot: '00'.repeat(16), obtainedMono: T, expiresMono: expiresAt, timeOffset: null, timeZone: '', mtu: null,
     sipServer: '', staticRoutes: '', upstreamRate: 0, downstreamRate: 0,
   },
 });

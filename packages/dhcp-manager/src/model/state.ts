@@ -5,6 +5,10 @@
  * history events on it, then `commit(store)`, which writes all of it in ONE store transaction
  * and only after that succeeds applies it to memory. A failed commit throws and leaves memory as
  * it was.
+ *
+ * Each record carries its own lease clock (model/types.ts MonoStamp): the boot it was received
+ * in and its CLOCK_MONOTONIC deadlines, so the expiry queue and every countdown run on the
+ * monotonic clock; `entries()` lets the engine find the records of another boot at start.
  */
 import type { LeaseEvent } from '../contract';
 import type { Store, StoredOrder } from '../store/store';
@@ -56,18 +60,32 @@ export class LeaseState {
     return this.byInstance;
   }
 
-  /** ms-epoch time of the next expiry, or undefined. */
+  /** Every record with its interface name. */
+  *entries(): IterableIterator<{ ifname: string; record: LeaseRecord }> {
+    for (const [key, record] of this.records) yield { ifname: key.slice(key.indexOf('\0') + 1), record };
+  }
+
+  /** CLOCK_MONOTONIC ms of the next expiry, or undefined. */
   nextExpiry(): number | undefined {
     return this.expiry.next();
   }
 
-  /** Remove and return every expiry due by `now`; `putBack` them if their removal is not committed. */
-  takeDue(now: number): Due[] {
-    return this.expiry.takeDue(now);
+  /** Remove and return every expiry due by `monoNow` (CLOCK_MONOTONIC ms); `putBack` them if their removal is not committed. */
+  takeDue(monoNow: number): Due[] {
+    return this.expiry.takeDue(monoNow);
   }
 
   putBack(due: Due[]): void {
     this.expiry.restore(due);
+  }
+
+  /** Write the whole state (instances, records with their ordering marks) into `store`, inside the caller's transaction: a store reopened at its path after the state dir vanished. */
+  writeAll(store: Store): void {
+    for (const { ifname, instance } of this.byInstance) store.putInterface(ifname, instance);
+    for (const [key, r] of this.records) {
+      const ifname = key.slice(key.indexOf('\0') + 1);
+      store.putLease(ifname, r.version, r, this.orders.get(key) ?? null);
+    }
   }
 
   begin(): StateChange {

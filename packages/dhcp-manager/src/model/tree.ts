@@ -1,6 +1,8 @@
 /**
  * The TR-181 view, rendered from the records when read, so countdowns (LeaseTimeRemaining,
- * lifetimes) are computed from stored absolute times at that moment. Every parameter we expose
+ * lifetimes) are computed at that moment from the stored CLOCK_MONOTONIC deadlines; the dateTime
+ * values (LeaseExpires, PreferredLifetime...) are the wall clock now plus the time left, so a
+ * wall-clock step moves them with the clock and never changes what is left. Every parameter we expose
  * is written here, and docs/tr181.md lists the same ones with where each value comes from.
  *
  * Instance numbers: one number per interface name, shared by Device.DHCPv4.Client.{i}.,
@@ -10,7 +12,11 @@
  * interface has seen a message of that version, or from the allow-list.
  */
 import type { ParamValue } from '../contract';
+import { wallOf } from './clock';
 import { IaCommon, LeaseRecord, V4Record, V6Record, remaining } from './types';
+
+/** The moment a view is rendered: wall for dateTimes, monotonic for countdowns. */
+export interface Now { wall: number; mono: number }
 
 /** TR-181 dateTime for "unknown" and for "infinite" (TR-106 conventions). */
 export const UNKNOWN_TIME = '0001-01-01T00:00:00Z';
@@ -39,23 +45,23 @@ function wants(prefix: string, objPath: string): boolean {
   return objPath.startsWith(prefix) || prefix.startsWith(objPath);
 }
 
-function iaStatus(ia: IaCommon, now: number): string {
-  if (ia.validUntil !== null && ia.validUntil <= now) return 'Invalid';
-  if (ia.preferredUntil !== null && ia.preferredUntil <= now) return 'Deprecated';
+function iaStatus(ia: IaCommon, now: Now): string {
+  if (ia.validMono !== null && ia.validMono <= now.mono) return 'Invalid';
+  if (ia.preferredMono !== null && ia.preferredMono <= now.mono) return 'Deprecated';
   return 'Preferred';
 }
 
-function emitIa(p: string, ia: IaCommon, now: number, emit: Emit): void {
-  emit(`${p}PreferredLifetime`, dt(ia.preferredUntil), 'dateTime');
-  emit(`${p}ValidLifetime`, dt(ia.validUntil), 'dateTime');
-  emit(`${p}X_DHCPMGR_PreferredLifetimeRemaining`, remaining(ia.preferredUntil, now), 'int');
-  emit(`${p}X_DHCPMGR_ValidLifetimeRemaining`, remaining(ia.validUntil, now), 'int');
+function emitIa(p: string, ia: IaCommon, now: Now, emit: Emit): void {
+  emit(`${p}PreferredLifetime`, dt(wallOf(ia.preferredMono, now)), 'dateTime');
+  emit(`${p}ValidLifetime`, dt(wallOf(ia.validMono, now)), 'dateTime');
+  emit(`${p}X_DHCPMGR_PreferredLifetimeRemaining`, remaining(ia.preferredMono, now.mono), 'int');
+  emit(`${p}X_DHCPMGR_ValidLifetimeRemaining`, remaining(ia.validMono, now.mono), 'int');
   emit(`${p}X_DHCPMGR_IAID`, ia.iaid, 'unsignedInt');
   emit(`${p}X_DHCPMGR_T1`, ia.t1, 'unsignedInt');
   emit(`${p}X_DHCPMGR_T2`, ia.t2, 'unsignedInt');
 }
 
-function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, now: number, emit: Emit, c?: ClientObject): void {
+function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, now: Now, emit: Emit, c?: ClientObject): void {
   const l = r?.lease ?? null;
   emit(`${p}Enable`, c?.enable ?? true, 'boolean');
   emit(`${p}Status`, c?.status ?? 'Enabled', 'string');
@@ -66,14 +72,14 @@ function emitV4(p: string, i: number, ifname: string, r: V4Record | undefined, n
   emit(`${p}IPRouters`, l ? l.routers.join(',') : '', 'string');
   emit(`${p}DNSServers`, l ? l.dnsServers.join(',') : '', 'string');
   emit(`${p}DHCPServer`, l?.dhcpServer ?? '', 'string');
-  emit(`${p}LeaseTimeRemaining`, l ? remaining(l.expiresAt, now) : 0, 'int');
+  emit(`${p}LeaseTimeRemaining`, l ? remaining(l.expiresMono, now.mono) : 0, 'int');
   emit(`${p}X_DHCPMGR_IfName`, ifname, 'string');
   emit(`${p}X_DHCPMGR_LastEvent`, r?.state ?? '', 'string');
   emit(`${p}X_DHCPMGR_LeaseTime`, l?.leaseTime ?? 0, 'unsignedInt');
   emit(`${p}X_DHCPMGR_RenewalTime`, l?.renewalTime ?? 0, 'unsignedInt');
   emit(`${p}X_DHCPMGR_RebindingTime`, l?.rebindingTime ?? 0, 'unsignedInt');
   emit(`${p}X_DHCPMGR_LeaseObtained`, l ? dt(l.obtainedAt) : UNKNOWN_TIME, 'dateTime');
-  emit(`${p}X_DHCPMGR_LeaseExpires`, l ? dt(l.expiresAt) : UNKNOWN_TIME, 'dateTime');
+  emit(`${p}X_DHCPMGR_LeaseExpires`, l ? dt(wallOf(l.expiresMono, now)) : UNKNOWN_TIME, 'dateTime');
   emit(`${p}X_DHCPMGR_TimeOffsetAssigned`, l?.timeOffset != null, 'boolean');
   emit(`${p}X_DHCPMGR_TimeOffset`, l?.timeOffset ?? 0, 'int');
   emit(`${p}X_DHCPMGR_TimeZone`, l?.timeZone ?? '', 'string');
@@ -100,7 +106,7 @@ function emitV6(p: string, i: number, ifname: string, r: V6Record | undefined, e
   emit(`${p}X_DHCPMGR_TimeOffset`, r?.timeOffset ?? 0, 'unsignedInt');
 }
 
-function emitIp(p: string, ifname: string, r: V6Record | undefined, now: number, prefix: string, emit: Emit): void {
+function emitIp(p: string, ifname: string, r: V6Record | undefined, now: Now, prefix: string, emit: Emit): void {
   emit(`${p}Name`, ifname, 'string');
   emit(`${p}IPv6AddressNumberOfEntries`, r?.na ? 1 : 0, 'unsignedInt');
   emit(`${p}IPv6PrefixNumberOfEntries`, r?.pd ? 1 : 0, 'unsignedInt');
@@ -132,7 +138,7 @@ export const STATIC_OBJECTS = new Set([
 ]);
 
 /** Every parameter under `prefix` ('' = all), in a stable order. */
-export function render(src: TreeSource, now: number, prefix = ''): ParamValue[] {
+export function render(src: TreeSource, now: Now, prefix = ''): ParamValue[] {
   const out: ParamValue[] = [];
   const emit: Emit = (path, value, type) => { if (path.startsWith(prefix)) out.push({ path, value, type }); };
   const ifs = src.interfaces();
@@ -179,7 +185,7 @@ export function render(src: TreeSource, now: number, prefix = ''): ParamValue[] 
 }
 
 /** `get` semantics: full paths must exist; partial paths (ending in '.') must name something. */
-export function getParams(src: TreeSource, now: number, paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string } {
+export function getParams(src: TreeSource, now: Now, paths: string[]): { ok: true; values: ParamValue[] } | { ok: false; error: string } {
   const values: ParamValue[] = [];
   for (const path of paths) {
     if (typeof path !== 'string' || !path.startsWith('Device.')) return { ok: false, error: `unknown path: ${String(path)}` };

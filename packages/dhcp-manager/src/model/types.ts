@@ -1,11 +1,23 @@
 /**
  * The in-memory model: one record per (ifname, version). The TR-181 tree (tree.ts) is rendered
  * from these when read; the store persists each record as one row, so a message rewrites one
- * small row, never the whole tree. Times are ms since the epoch; `null` expiry = infinite.
+ * small row, never the whole tree. Lifetimes count on CLOCK_MONOTONIC (model/clock.ts): `boot`
+ * is the boot the lease was received in, `*Mono` are ms on that boot's CLOCK_MONOTONIC and drive
+ * every countdown and expiry. `obtainedAt`/`expiresAt`/`*Until` are the wall clock (ms since the
+ * epoch) as it read when the lease was received: display and event payloads only, never used to
+ * compute time left. `null` deadline = infinite.
  */
 import { INFINITE } from '@dhcpmgr/plugin-msg';
 
-export interface V4Lease {
+/** Where a lease or IA sits on the monotonic clock. */
+export interface MonoStamp {
+  /** Boot id (hex) of the boot the lease was received in. */
+  boot: string;
+  /** CLOCK_MONOTONIC ms when it was received. */
+  obtainedMono: number;
+}
+
+export interface V4Lease extends MonoStamp {
   address: string;
   netmask: string;
   prefixLength: number;
@@ -17,9 +29,11 @@ export interface V4Lease {
   leaseTime: number;
   renewalTime: number;
   rebindingTime: number;
-  /** When the lease was granted (event time), and when it runs out (null: infinite). */
+  /** Wall clock when the lease was granted (event time), and obtained + leaseTime (null: infinite); display only. */
   obtainedAt: number;
   expiresAt: number | null;
+  /** obtainedMono + leaseTime: when it runs out (null: infinite). */
+  expiresMono: number | null;
   /** null when the server sent no time offset. */
   timeOffset: number | null;
   timeZone: string;
@@ -39,16 +53,20 @@ export interface V4Record {
   updatedAt: number;
 }
 
-export interface IaCommon {
+export interface IaCommon extends MonoStamp {
   iaid: number;
   /** Seconds as received (0xFFFFFFFF = infinite). */
   preferred: number;
   valid: number;
   t1: number;
   t2: number;
+  /** Wall clock as received; display only. */
   obtainedAt: number;
   preferredUntil: number | null;
   validUntil: number | null;
+  /** Monotonic deadlines (obtainedMono + lifetime; null: infinite). */
+  preferredMono: number | null;
+  validMono: number | null;
 }
 
 export interface IaAddress extends IaCommon { address: string }
@@ -91,7 +109,7 @@ export function expiryOf(base: number, seconds: number): number | null {
   return seconds === INFINITE ? null : base + seconds * 1000;
 }
 
-/** Seconds left until `until` (rounded down, never negative); -1 for infinite. */
+/** Seconds left until the monotonic deadline `until` (rounded down, never negative); -1 for infinite. */
 export function remaining(until: number | null, now: number): number {
   if (until === null) return -1;
   return Math.max(0, Math.floor((until - now) / 1000));

@@ -7,10 +7,15 @@
  * WalSync fsyncs the -wal file on a libuv pool thread; whatever must not be reported before it
  * is durable (acks, spool file removal) waits in `whenDurable`. With `normal` a commit is
  * durable enough when it returns (it survives kill -9) and `syncsOffLoop` is false.
+ *
+ * The store file itself is opened and watched by the keeper (keeper.ts): bad files at open are
+ * moved aside (recover.ts), and a state dir that vanishes or turns read-only while running is
+ * handled before each commit (guard.ts); the engine commits to `store` as the keeper has it now.
  */
 import { Checkpointer } from './checkpointer';
 import { storePath, walPath } from './files';
-import { Store } from './store';
+import { StoreKeeper } from './keeper';
+import type { Store } from './store';
 import { WalSync } from './walsync';
 
 export interface DurableStoreOptions {
@@ -29,7 +34,8 @@ export interface DurableStatus {
 }
 
 export class DurableStore {
-  readonly store: Store;
+  /** The store file, its recovery at open and its guard while running (EngineDeps.keeper). */
+  readonly keeper: StoreKeeper;
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: Checkpointer;
   private readonly onError: NonNullable<DurableStoreOptions['onError']>;
@@ -39,8 +45,13 @@ export class DurableStore {
     this.onError = opts.onError ?? (() => undefined);
     const full = opts.durability === 'full';
     this.walSync = full ? new WalSync(walPath(opts.stateDir), opts.stateDir, opts.fsyncSeconds) : undefined;
-    this.store = new Store({ stateDir: opts.stateDir, durability: full ? 'normal' : opts.durability, historyPerInterface: opts.historyPerInterface });
+    this.keeper = new StoreKeeper({ stateDir: opts.stateDir, durability: full ? 'normal' : opts.durability, historyPerInterface: opts.historyPerInterface });
     this.checkpointer = new Checkpointer(storePath(opts.stateDir), { onError: (err) => this.onError('checkpoint', err) });
+  }
+
+  /** The store commits go to now (a reopen after the state dir vanished replaces it). */
+  get store(): Store {
+    return this.keeper.store;
   }
 
   /** True when commits become durable only after a later fsync (`whenDurable`), i.e. `--durability full`. */
@@ -83,6 +94,6 @@ export class DurableStore {
   async close(): Promise<void> {
     this.walSync?.close();
     await this.checkpointer.close();
-    this.store.close();
+    this.keeper.close();
   }
 }

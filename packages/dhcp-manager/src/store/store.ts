@@ -16,10 +16,12 @@ import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
 import type { LeaseEvent } from '../contract';
 import { eventJson } from '../events';
+import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
+import { upgradeRecordV3 } from '../model/migrate';
 import { IN_MEMORY, STORE_FILE, storePath } from './files';
 import type { LeaseRecord } from '../model/types';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -32,7 +34,11 @@ export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigi
 export interface StoredLease { ifname: string; version: 4 | 6; record: LeaseRecord; order: StoredOrder | null }
 
 /** `stateDir` IN_MEMORY (files.ts): no files, nothing survives close. */
-export interface StoreOptions { stateDir: string; durability: 'full' | 'normal'; historyPerInterface: number }
+export interface StoreOptions {
+  stateDir: string; durability: 'full' | 'normal'; historyPerInterface: number;
+  /** For the schema 2 -> 3 upgrade of lease rows (model/migrate.ts); default: the system's. */
+  clock?: LeaseClock;
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -69,6 +75,9 @@ export class Store {
   private gseq = 0;
   /** Column ordering events across interfaces: `gseq`, or `id` in a schema-1 file opened read-only. */
   private readonly orderBy: string;
+  /** The file's schema (below SCHEMA_VERSION only in a file opened read-only) and the clock to upgrade its rows with. */
+  private readonly schema: number;
+  private readonly clock: LeaseClock;
   private readonly st: {
     iface: Database.Statement; lease: Database.Statement; hist: Database.Statement; histMany: Database.Statement;
   } | undefined;
@@ -99,11 +108,12 @@ export class Store {
       // loop, and syncs the WAL and the database file (see WAL_AUTOCHECKPOINT_PAGES).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      migrate(db, opts.historyPerInterface);
+      migrate(db, opts.historyPerInterface, opts.clock ?? SYSTEM_CLOCK);
     } catch (writeErr) {
       // SQLite may have opened the file read-only by itself; that handle is of no use here.
       if (db?.open) db.close();
-      if (writeErr instanceof NewerSchemaError) throw writeErr;
+      // A bad file is not a permission problem: store/recover.ts moves it aside instead.
+      if (writeErr instanceof NewerSchemaError || isCorruption(writeErr)) throw writeErr;
       try {
         db = openReadOnly(this.path);
         readOnly = true;
@@ -128,7 +138,9 @@ export class Store {
         return out;
       });
     }
-    this.orderBy = schemaVersion(db) >= 2 ? 'gseq' : 'id';
+    this.schema = schemaVersion(db);
+    this.clock = opts.clock ?? SYSTEM_CLOCK;
+    this.orderBy = this.schema >= 2 ? 'gseq' : 'id';
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
       this.seqs.set(row.ifname, row.seq);
     }
@@ -195,8 +207,9 @@ export class Store {
     const rows = this.db.prepare('SELECT ifname, version, record, order_boot, order_mono, order_wall FROM leases').all() as Array<{
       ifname: string; version: 4 | 6; record: string; order_boot: Buffer | null; order_mono: string | null; order_wall: string | null;
     }>;
+    const upgrade = (rec: LeaseRecord, boot: Buffer | null) => (this.schema < 3 ? upgradeRecordV3(rec, boot, this.clock) : rec);
     return rows.map((r) => ({
-      ifname: r.ifname, version: r.version, record: JSON.parse(r.record) as LeaseRecord,
+      ifname: r.ifname, version: r.version, record: upgrade(JSON.parse(r.record) as LeaseRecord, r.order_boot),
       order: r.order_boot && r.order_mono !== null && r.order_wall !== null
         ? { bootId: r.order_boot, monotonicNs: BigInt(r.order_mono), wallUs: BigInt(r.order_wall) } : null,
     }));
@@ -210,12 +223,24 @@ export class Store {
     return rows.reverse().map((r) => JSON.parse(r.event) as LeaseEvent);
   }
 
+  /** SQLite's quick_check: [] when the file is sound, else its complaints. */
+  quickCheck(): string[] {
+    const rows = (this.db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>).map((r) => r.quick_check);
+    return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
 }
 
-class NewerSchemaError extends Error {}
+/** SQLite saying the file is not a (sound) database. */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
+
+export class NewerSchemaError extends Error {}
 
 /**
  * For a state dir we cannot write: SQLite cannot open a WAL database read-only without its
@@ -255,9 +280,10 @@ function schemaVersion(db: Database.Database): number {
  * Brings the file to SCHEMA_VERSION, then the history ring to `limit` slots, in one transaction.
  * 0 -> 2: create everything. 1 -> 2: the appended history becomes the ring (each interface's
  * newest `limit` events, whose seqs are consecutive, so `seq % limit` gives distinct slots;
- * `gseq` is the old rowid, which was the order across interfaces).
+ * `gseq` is the old rowid, which was the order across interfaces). 2 -> 3: lease records gain
+ * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts).
  */
-function migrate(db: Database.Database, limit: number): void {
+function migrate(db: Database.Database, limit: number, clock: LeaseClock): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
   const have = schemaVersion(db);
   if (have > SCHEMA_VERSION) {
@@ -280,9 +306,16 @@ function migrate(db: Database.Database, limit: number): void {
     } else if (Number(metaValue(db, 'history_limit')) !== limit) {
       reslot(db, limit);
     }
+    if (have >= 1 && have < 3) upgradeLeasesV3(db, clock);
     if (have < SCHEMA_VERSION) setMeta.run('schema_version', String(SCHEMA_VERSION));
     setMeta.run('history_limit', String(limit));
   })();
+}
+
+function upgradeLeasesV3(db: Database.Database, clock: LeaseClock): void {
+  const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
+  const rows = db.prepare('SELECT ifname, version, record, order_boot FROM leases').all() as Array<{ ifname: string; version: number; record: string; order_boot: Buffer | null }>;
+  for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(JSON.parse(r.record) as LeaseRecord, r.order_boot, clock)), r.ifname, r.version);
 }
 
 /** Another ring size: keep each interface's newest `limit` events and move them to `seq % limit`. */

@@ -128,6 +128,8 @@ export class WalSync {
       if (this.running) this.stale.push(this.fd);
       else closeSync(this.fd);
       this.fd = undefined;
+      // A new file (the state dir was recreated, store/guard.ts): its directory entry needs a sync too.
+      this.dirSynced = false;
     }
     const fd = openSync(this.walPath, constants.O_RDONLY);
     this.fd = fd;

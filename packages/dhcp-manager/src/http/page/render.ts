@@ -6,6 +6,7 @@
  * fetched from another host. style.css and app.js sit beside this file (the build copies them
  * into dist/http/page/).
  */
+import { INFINITE } from '@dhcpmgr/plugin-msg';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { ApiSource } from '../server';
@@ -49,7 +50,6 @@ interface View {
 }
 interface Ev { tr181Event: string; ifname: string; version: 4 | 6; msgTypeName: string; time: number; cause: string; lease: Record<string, any> }
 
-const INFINITE = 0xffffffff;
 
 /** T1, T2 and end of lifetime as epoch ms (null = infinite, undefined = unknown) from the last lease event. */
 export function timers(v: View, last: Ev | undefined, now: number): { t1?: number | null; t2?: number | null; valid?: number | null } {
