@@ -8,13 +8,13 @@
  * --stop-clients-on-exit, and anything still left in the namespaces is killed by PID), deletes
  * both namespaces and removes its temp dir.
  */
-import { randomBytes } from 'crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { get } from 'http';
 import type { Server } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { outer } from '../lab/bridge';
+import { INNER_HTTP_PORT, managerFlags, writeManagerFiles } from '../lab/manager';
 import { createNet, deleteNet, inNs, LAB_NET, LabNet } from '../lab/netns';
 import { killLeftovers, Proc, Procs, sh, sleep } from '../lab/procs';
 import { startDibblerServer, startDnsmasq } from '../lab/services';
@@ -22,16 +22,6 @@ import type { Io } from './index';
 
 export interface LabOptions { host: string; port: number }
 
-/** The manager's configuration in the lab: one DHCPv4 and one DHCPv6 client on the WAN side. */
-export const LAB_CLIENTS_CONFIG = {
-  clients: {
-    dhcpv4: [{ interface: LAB_NET.wanIf, enable: true }],
-    dhcpv6: [{ interface: LAB_NET.wanIf, enable: true, requestAddresses: true, requestPrefixes: true }],
-  },
-};
-
-/** Inside the gateway namespace; only the bridge reaches it. */
-const INNER_HTTP_PORT = 50325;
 const TOOLS = ['ip', 'dnsmasq', 'dibbler-server', 'dibbler-client', 'busybox', 'unshare', 'mount'];
 
 function httpOk(host: string, port: number, path: string): Promise<boolean> {
@@ -77,19 +67,9 @@ export async function runLab(opts: LabOptions, io: Io): Promise<number> {
     io.stdout(`lab: namespaces ${net.srv} (dnsmasq, dibbler-server on ${LAB_NET.serverIf}) and ${net.gw} (gateway, ${LAB_NET.wanIf}); files in ${dir}\n`);
     startDnsmasq(procs, net, dir);
     startDibblerServer(procs, net, dir);
-    const config = join(dir, 'manager.json');
-    writeFileSync(config, `${JSON.stringify(LAB_CLIENTS_CONFIG, null, 2)}\n`);
-    // A fresh token per run, only in the temp dir (0700, root's) in a 0600 file: the manager's
-    // --api-token-file rules. The person pastes it when the page asks for it.
-    const token = randomBytes(16).toString('hex');
-    const tokenFile = join(dir, 'api-token');
-    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-    // The plugins are found by the manager's defaults (clients/plugins.ts): the ones built beside
-    // it in the repository, else the installed ones.
-    manager = procs.start('dhcp-manager', inNs(net.gw, [process.execPath, join(__dirname, '..', 'bin.js'), 'start',
-      '--config', config, '--stop-clients-on-exit', '--api-token-file', tokenFile,
-      '--http', `127.0.0.1:${INNER_HTTP_PORT}`, '--state-dir', join(dir, 'state'), '--spool-dir', join(dir, 'spool'),
-      '--apply', 'iproute2', '--durability', 'normal']), join(dir, 'manager.log'));
+    const files = writeManagerFiles(dir);
+    manager = procs.start('dhcp-manager', inNs(net.gw, [process.execPath, join(__dirname, '..', 'bin.js'), 'start', ...managerFlags(dir, files)]),
+      join(dir, 'manager.log'));
     const sock = join(dir, 'http.sock');
     innerBridge = procs.start('bridge', inNs(net.gw, [process.execPath, join(__dirname, '..', 'lab', 'bridge.js'), sock, String(INNER_HTTP_PORT)]), join(dir, 'bridge.log'));
     bridge = await outer(opts.host, opts.port, sock);
@@ -100,7 +80,7 @@ export async function runLab(opts: LabOptions, io: Io): Promise<number> {
     }
     if (!signal.stopped()) {
       io.stdout(`lab: status page http://${opts.host}:${opts.port}/\n`
-        + `lab: API token ${token} (in ${tokenFile}): paste it when the page asks, for Enable/Disable/Renew\n`
+        + `lab: API token ${files.token} (in ${files.tokenFile}): paste it when the page asks, for Enable/Disable/Renew\n`
         + 'lab: leases appear within seconds; press Ctrl-C to stop and remove everything\n');
       await signal.promise;
     }
