@@ -26,7 +26,8 @@ let browser: Browser;
 let page: Page;
 
 async function startManager(): Promise<void> {
-  mgr = start('dhcp-manager', [process.execPath, MANAGER_BIN, 'start', '--listen', 'off', '--ack-listen', `ipc://${dir}/ack.ipc`,
+  // --accept-unconfigured: this manager runs no DHCP clients; the test's plugin runs feed it.
+  mgr = start('dhcp-manager', [process.execPath, MANAGER_BIN, 'start', '--accept-unconfigured', '--listen', 'off', '--ack-listen', `ipc://${dir}/ack.ipc`,
     '--events', `ipc://${dir}/pub.ipc`, '--http', `127.0.0.1:${PORT}`, '--state-dir', path.join(dir, 'state'),
     '--spool-dir', path.join(dir, 'spool'), '--durability', 'normal', '--spool-scan-ms', '200',
     // The plugins are run by the test, not by a client the manager started.

@@ -1,41 +1,27 @@
 /**
  * `dhcp-manager lab` (root): a complete gateway on one machine, to see the system work. It
  * creates a server namespace (dnsmasq, dibbler-server) and a gateway namespace (`erouter0`),
- * starts the manager in the gateway namespace with the DHCP clients configured, makes its status
- * page reachable on the host's loopback, prints the URL and waits. SIGINT (Ctrl-C) or SIGTERM
- * stops every process it started (by PID), deletes both namespaces and removes its temp dir.
+ * starts the manager in the gateway namespace with the DHCP clients in its --config (the manager
+ * runs udhcpc and dibbler-client) and an API token so the page's buttons can write, makes its
+ * status page reachable on the host's loopback, prints the URL and the token and waits. SIGINT
+ * (Ctrl-C) or SIGTERM stops every process it started (by PID; the manager stops its clients with
+ * --stop-clients-on-exit, and anything still left in the namespaces is killed by PID), deletes
+ * both namespaces and removes its temp dir.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { get } from 'http';
 import type { Server } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { outer } from '../lab/bridge';
-import { startClientsUntilSupervisor } from '../lab/interim-clients';
+import { INNER_HTTP_PORT, managerFlags, writeManagerFiles } from '../lab/manager';
 import { createNet, deleteNet, inNs, LAB_NET, LabNet } from '../lab/netns';
-import { Procs, sh, sleep } from '../lab/procs';
+import { killLeftovers, Proc, Procs, sh, sleep } from '../lab/procs';
 import { startDibblerServer, startDnsmasq } from '../lab/services';
 import type { Io } from './index';
 
 export interface LabOptions { host: string; port: number }
 
-/** The manager's configuration in the lab: one DHCPv4 and one DHCPv6 client on the WAN side. */
-export const LAB_CLIENTS_CONFIG = {
-  clients: {
-    dhcpv4: [{ interface: LAB_NET.wanIf, enable: true }],
-    dhcpv6: [{ interface: LAB_NET.wanIf, enable: true, requestAddresses: true, requestPrefixes: true }],
-  },
-};
-
-/**
- * Whether the manager runs the DHCP clients from LAB_CLIENTS_CONFIG. Until its client
- * supervisor exists, the lab starts them itself (lab/interim-clients.ts); then this is true,
- * the config goes in with --config and the interim file is deleted.
- */
-const MANAGER_RUNS_CLIENTS = false;
-
-/** Inside the gateway namespace; only the bridge reaches it. */
-const INNER_HTTP_PORT = 50325;
 const TOOLS = ['ip', 'dnsmasq', 'dibbler-server', 'dibbler-client', 'busybox', 'unshare', 'mount'];
 
 function httpOk(host: string, port: number, path: string): Promise<boolean> {
@@ -73,21 +59,19 @@ export async function runLab(opts: LabOptions, io: Io): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-lab-'));
   let net: LabNet | undefined;
   let bridge: Server | undefined;
+  let manager: Proc | undefined;
+  let innerBridge: Proc | undefined;
   let code = 0;
   try {
     net = await createNet();
     io.stdout(`lab: namespaces ${net.srv} (dnsmasq, dibbler-server on ${LAB_NET.serverIf}) and ${net.gw} (gateway, ${LAB_NET.wanIf}); files in ${dir}\n`);
     startDnsmasq(procs, net, dir);
     startDibblerServer(procs, net, dir);
-    const config = join(dir, 'manager.json');
-    writeFileSync(config, `${JSON.stringify(LAB_CLIENTS_CONFIG, null, 2)}\n`);
-    const spoolDir = join(dir, 'spool');
-    procs.start('dhcp-manager', inNs(net.gw, [process.execPath, join(__dirname, '..', 'bin.js'), 'start',
-      ...(MANAGER_RUNS_CLIENTS ? ['--config', config] : []),
-      '--http', `127.0.0.1:${INNER_HTTP_PORT}`, '--state-dir', join(dir, 'state'), '--spool-dir', spoolDir,
-      '--apply', 'iproute2', '--durability', 'normal']), join(dir, 'manager.log'));
+    const files = writeManagerFiles(dir);
+    manager = procs.start('dhcp-manager', inNs(net.gw, [process.execPath, join(__dirname, '..', 'bin.js'), 'start', ...managerFlags(dir, files)]),
+      join(dir, 'manager.log'));
     const sock = join(dir, 'http.sock');
-    procs.start('bridge', inNs(net.gw, [process.execPath, join(__dirname, '..', 'lab', 'bridge.js'), sock, String(INNER_HTTP_PORT)]), join(dir, 'bridge.log'));
+    innerBridge = procs.start('bridge', inNs(net.gw, [process.execPath, join(__dirname, '..', 'lab', 'bridge.js'), sock, String(INNER_HTTP_PORT)]), join(dir, 'bridge.log'));
     bridge = await outer(opts.host, opts.port, sock);
     for (let i = 0; !(await httpOk(opts.host, opts.port, '/healthz')); i++) {
       if (signal.stopped()) break;
@@ -95,8 +79,9 @@ export async function runLab(opts: LabOptions, io: Io): Promise<number> {
       await sleep(100);
     }
     if (!signal.stopped()) {
-      if (!MANAGER_RUNS_CLIENTS) startClientsUntilSupervisor(procs, net, dir, spoolDir);
-      io.stdout(`lab: status page http://${opts.host}:${opts.port}/\nlab: leases appear within seconds; press Ctrl-C to stop and remove everything\n`);
+      io.stdout(`lab: status page http://${opts.host}:${opts.port}/\n`
+        + `lab: API token ${files.token} (in ${files.tokenFile}): paste it when the page asks, for Enable/Disable/Renew\n`
+        + 'lab: leases appear within seconds; press Ctrl-C to stop and remove everything\n');
       await signal.promise;
     }
   } catch (err) {
@@ -104,9 +89,15 @@ export async function runLab(opts: LabOptions, io: Io): Promise<number> {
     code = 1;
   } finally {
     io.stdout(`lab: stopping (${signal.stopped() ?? 'error'})\n`);
-    // The inner bridge stops with the others, which ends every forwarded connection (an open
-    // event stream too), so the outer listener can then close.
+    // The inner bridge stops first, which ends every forwarded connection (an open event stream
+    // too), so the outer listener can then close. The manager gets time to release and stop its
+    // DHCP clients (--stop-clients-on-exit) before it is killed.
+    if (innerBridge) await procs.stop(innerBridge);
+    if (manager) await procs.stop(manager, 15000);
     await procs.stopAll();
+    // Whatever still runs in our namespaces (a client the manager could not stop) is ours: by PID.
+    const leftovers = net ? await killLeftovers([net.gw, net.srv]) : [];
+    if (leftovers.length) io.stdout(`lab: killed leftover processes ${leftovers.join(' ')}\n`);
     await new Promise<void>((resolve) => (bridge ? bridge.close(() => resolve()) : resolve()));
     if (net) deleteNet(net);
     rmSync(dir, { recursive: true, force: true });

@@ -57,3 +57,26 @@ export function sh(argv: string[], allowFail = false): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * SIGKILL every process still inside these network namespaces (which the lab created, so all of
+ * them are the lab's, e.g. a DHCP client its manager left running) and wait until they are gone.
+ */
+export async function killLeftovers(namespaces: string[]): Promise<number[]> {
+  const pids = namespaces.flatMap((ns) => sh(['ip', 'netns', 'pids', ns], true).split('\n').filter(Boolean).map(Number))
+    .filter((pid) => Number.isInteger(pid) && pid > 1 && pid !== process.pid);
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  for (let i = 0; i < 50 && pids.some(alive); i++) await sleep(100);
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
