@@ -131,17 +131,27 @@ function waitMessage(child, pred, timeoutMs, what) {
   });
 }
 
-/** A fresh loopback TCP port picked by the kernel (for the HTTP API, which needs TCP). */
-function freePort() {
+/**
+ * A free loopback TCP port of 26000-26999 (for the HTTP API and TCP nanomsg endpoints). Not one
+ * the kernel picks (bind to 0): that comes from the ephemeral range (32768-60999), where an
+ * outgoing connection of any program can take it or leave a TIME_WAIT on it before the manager
+ * binds it. Ports handed out by this process are not given twice.
+ */
+const handedOut = new Set();
+async function freePort() {
   const net = require('net');
-  return new Promise((resolve, reject) => {
+  const bindable = (port) => new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+  for (let i = 0; i < 50; i++) {
+    const port = 26000 + Math.floor(Math.random() * 1000);
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free loopback TCP port in 26000-26999 after 50 tries');
 }
 
 /** A captured client call ({event, env}): plugin-msg's parser of the `.env` captures. */

@@ -14,7 +14,7 @@ import { requestOnce } from '@dhcpmgr/plugin-msg/transport';
 import { byLabel, getJson, history, ManagerProc, MANAGER, metrics, removeDir, requireBuilt, runPlugin, sleep, startManager, tempDir, udhcpcEnv, UDHCPC_PLUGIN } from './harness';
 
 jest.setTimeout(120_000);
-const HTTP = '127.0.0.1:52909';
+const HTTP = '127.0.0.1:25509';
 let dir: string;
 let mgr: ManagerProc | undefined;
 

@@ -12,7 +12,7 @@ import { join } from 'path';
 import { getJson, history, ManagerProc, removeDir, requireBuilt, runPlugin, sleep, spoolFiles, startManager, tempDir, udhcpcEnv, UDHCPC_PLUGIN } from './harness';
 
 jest.setTimeout(300_000);
-const HTTP = '127.0.0.1:52907';
+const HTTP = '127.0.0.1:25507';
 let dir: string;
 let holder: ChildProcess | undefined;
 let mgr: ManagerProc | undefined;

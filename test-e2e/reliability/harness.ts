@@ -1,7 +1,7 @@
 /**
  * Shared by the reliability tests: the built manager and plugins as separate processes (as an
  * operator runs them), tracked by PID and stopped by PID; HTTP reads of status, history and
- * Prometheus metrics; RSS from /proc. TCP ports used by these files: 52900-52999 on loopback.
+ * Prometheus metrics; RSS from /proc. TCP ports used by these files: 25500-25599 on loopback.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';

@@ -1,5 +1,5 @@
 /**
- * 1,000,000 hostile frames at full speed on the legacy channel (TCP loopback 52902): wrong sizes,
+ * 1,000,000 hostile frames at full speed on the legacy channel (TCP loopback 25502): wrong sizes,
  * bad versions, unterminated strings, random garbage, mutated messages, empty frames, 10 MiB
  * frames, from 4 C pusher processes (hostile_pusher.c, blocking nn_send like the C plugins),
  * while 1,000 idle TCP connections and 50 half-open ones (a partial nanomsg handshake, a frame
@@ -15,8 +15,8 @@ import { encode, emptyV4Lease } from '@dhcpmgr/plugin-msg';
 import { byLabel, getJson, history, ManagerProc, metrics, removeDir, rssMiB, sleep, startManager, sum, tempDir } from './harness';
 
 jest.setTimeout(600_000);
-const HTTP = '127.0.0.1:52901';
-const PORT = 52902;
+const HTTP = '127.0.0.1:25501';
+const PORT = 25502;
 const SCALE = Math.min(1, Number(process.env.DHCPMGR_REL_SCALE ?? 1) || 1);
 const PUSHERS = 4;
 const TOTAL = Math.round(1_000_000 * SCALE);

@@ -16,7 +16,7 @@ import * as nano from 'nanomsg';
 import { DIBBLER_PLUGIN, getJson, ManagerProc, removeDir, requireBuilt, runPlugin, sleep, startManager, tempDir, udhcpcEnv, UDHCPC_PLUGIN, metrics, sum } from './harness';
 
 jest.setTimeout(300_000);
-const HTTP = '127.0.0.1:52908';
+const HTTP = '127.0.0.1:25508';
 const NS = `dmrel-inj-${process.pid}`;
 let dir: string;
 let mgr: ManagerProc | undefined;

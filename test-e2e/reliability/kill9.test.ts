@@ -11,8 +11,8 @@ import { join } from 'path';
 import { getJson, history, ManagerProc, removeDir, requireBuilt, runPlugin, PluginRun, sleep, spoolFiles, startManager, tempDir, udhcpcEnv, UDHCPC_PLUGIN } from './harness';
 
 jest.setTimeout(1_200_000);
-const HTTP = '127.0.0.1:52903';
-const HTTP_REF = '127.0.0.1:52904';
+const HTTP = '127.0.0.1:25503';
+const HTTP_REF = '127.0.0.1:25504';
 const SCALE = Math.min(1, Number(process.env.DHCPMGR_REL_SCALE ?? 1) || 1);
 const KILLS = Math.max(3, Math.round(24 * SCALE));
 const STREAMS = 4;
@@ -123,7 +123,7 @@ it('plugins started before the manager is up spool their events; the manager app
   for (let k = 0; k < 5; k++) runs.push(await runPlugin(UDHCPC_PLUGIN, 'renew', { ...pluginEnv(tag, 200), ...udhcpcEnv('early0', 500 + k) }));
   expect(runs.map((r) => [r.code, r.outcome])).toEqual(Array(5).fill([0, 'spooled']));
   expect(spoolFiles(join(dir, tag, 'spool'))).toHaveLength(5);
-  const m = await start(tag, '127.0.0.1:52905');
+  const m = await start(tag, '127.0.0.1:25505');
   await waitSpoolEmpty(tag);
   expect((await history(m.http, 'early0')).map((e) => e.lease.leaseTime)).toEqual([500, 501, 502, 503, 504]);
   expect(await m.stop()).toBe(0);
@@ -131,7 +131,7 @@ it('plugins started before the manager is up spool their events; the manager app
 
 it('clients that keep renewing across a clean manager restart lose nothing', async () => {
   const tag = 'restart';
-  let m = await start(tag, '127.0.0.1:52906');
+  let m = await start(tag, '127.0.0.1:25506');
   let going = true;
   const runs: Array<{ lease: number; r: PluginRun }> = [];
   const client = (async () => {
@@ -142,7 +142,7 @@ it('clients that keep renewing across a clean manager restart lose nothing', asy
       await sleep(800);
       expect(await m.stop()).toBe(0);
       await sleep(300);
-      m = await start(tag, '127.0.0.1:52906');
+      m = await start(tag, '127.0.0.1:25506');
     }
   } finally {
     going = false;

@@ -11,7 +11,7 @@ import { getJson, history, ManagerProc, metrics, removeDir, requireBuilt, rssMiB
 
 // 3,200 process starts: about 2-3 minutes on an idle 2-core machine, much more when it is shared.
 jest.setTimeout(1_200_000);
-const HTTP = '127.0.0.1:52900';
+const HTTP = '127.0.0.1:25500';
 /** The figures; DHCPMGR_REL_SCALE (0 < s <= 1) shrinks them for a quick local run only. */
 const SCALE = Math.min(1, Number(process.env.DHCPMGR_REL_SCALE ?? 1) || 1);
 const WORKERS = 16;

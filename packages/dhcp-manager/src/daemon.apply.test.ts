@@ -17,7 +17,7 @@ describe('dhcp-manager daemon --apply iproute2', () => {
     execFileSync('ip', ['netns', 'add', NS]);
     ip('link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'wan0peer');
     ip('link', 'set', 'wan0', 'up');
-    e = endpoints(52250 + Math.floor(Math.random() * 30), 'dhcpmgr-apply-');
+    e = endpoints(25200 + Math.floor(Math.random() * 30), 'dhcpmgr-apply-');
   });
   afterAll(() => {
     cleanup(e);

@@ -18,7 +18,7 @@ const metric = (text: string, name: string): number => {
 describe('dhcp-manager daemon with --durability full', () => {
   let e: Endpoints;
   beforeAll(() => requireBuilt());
-  beforeEach(() => { e = endpoints(52300 + Math.floor(Math.random() * 80), 'dhcpmgr-durable-'); });
+  beforeEach(() => { e = endpoints(25300 + Math.floor(Math.random() * 80), 'dhcpmgr-durable-'); });
   afterEach(() => cleanup(e));
 
   it('acknowledges 24 concurrent senders after WAL fsyncs, and every acknowledged lease survives kill -9', async () => {

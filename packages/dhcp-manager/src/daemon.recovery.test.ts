@@ -15,7 +15,7 @@ const LTR = 'Device.DHCPv4.Client.1.LeaseTimeRemaining';
 describe('dhcp-manager daemon: restart, expiry, spool, overload', () => {
   let e: Endpoints;
   beforeAll(() => requireBuilt());
-  beforeEach(() => { e = endpoints(52110 + Math.floor(Math.random() * 80), 'dhcpmgr-recovery-'); });
+  beforeEach(() => { e = endpoints(25100 + Math.floor(Math.random() * 80), 'dhcpmgr-recovery-'); });
   afterEach(() => cleanup(e));
 
   it('restores the model after SIGTERM and after kill -9, with the countdown continuing from stored times', async () => {

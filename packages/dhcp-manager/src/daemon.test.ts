@@ -15,7 +15,7 @@ describe('dhcp-manager daemon', () => {
 
   beforeAll(async () => {
     requireBuilt();
-    e = endpoints(52100 + Math.floor(Math.random() * 8));
+    e = endpoints(25000 + Math.floor(Math.random() * 8));
     d = await startDaemon(e);
     sub = listen(e);
     await sleep(300); // PUB/SUB: let the subscription reach the publisher.

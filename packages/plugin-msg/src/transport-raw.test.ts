@@ -2,7 +2,7 @@
  * The plugins' transport against real nanomsg peers. Its calls block this process until they
  * return, so each peer runs in its own node process (the npm nanomsg package, as the manager
  * uses it), on ipc:// endpoints in a fresh temp dir (pushes whose arrival is checked: loopback
- * TCP 52640-52679). A peer prints `ready` once bound and one line per message it received (hex).
+ * TCP 24700-24739). A peer prints `ready` once bound and one line per message it received (hex).
  */
 import { ChildProcess, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'fs';
@@ -59,12 +59,12 @@ function peer(mode: 'echo' | 'silent' | 'pull', addr: string): Promise<Peer> {
 }
 
 /**
- * A peer on loopback TCP, on a port of 52640-52679 that is free: a port can be taken by another
+ * A peer on loopback TCP, on a port of 24700-24739 that is free: a port can be taken by another
  * test or as the local end of some connection, so a few are tried.
  */
 async function tcpPeer(mode: 'echo' | 'silent' | 'pull'): Promise<Peer & { addr: string }> {
   for (let i = 0; ; i++) {
-    const addr = `tcp://127.0.0.1:${52640 + Math.floor(Math.random() * 40)}`;
+    const addr = `tcp://127.0.0.1:${24700 + Math.floor(Math.random() * 40)}`;
     try {
       return { ...(await peer(mode, addr)), addr };
     } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * Transport error paths against real nanomsg sockets (ipc:// in a temp dir; TCP port 52007).
+ * Transport error paths against real nanomsg sockets (ipc:// in a temp dir; TCP port 24600).
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -19,9 +19,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('errors and closing', () => {
   it('refuses to bind an address in use with an error naming the address (tcp)', () => {
-    const addr = 'tcp://127.0.0.1:52007';
+    const addr = 'tcp://127.0.0.1:24600';
     keep(bindPull(addr, () => undefined));
-    expect(() => keep(bindPull(addr, () => undefined))).toThrow(/cannot bind tcp:\/\/127\.0\.0\.1:52007: .*in use/i);
+    expect(() => keep(bindPull(addr, () => undefined))).toThrow(/cannot bind tcp:\/\/127\.0\.0\.1:24600: .*in use/i);
   });
 
   it('rejects a malformed address with a clear error', () => {

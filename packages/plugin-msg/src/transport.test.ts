@@ -1,6 +1,6 @@
 /**
  * The nanomsg helpers against real sockets: ipc:// endpoints in a fresh temp dir (TCP only for
- * short-lived senders and the busy-port case, on 52000-52099). Short-lived senders are real `node -e` processes that
+ * short-lived senders, on port 24500). Short-lived senders are real `node -e` processes that
  * load transport.ts (bundled by esbuild for them) and exit the moment pushOnce resolves: the
  * case where the npm wrapper loses a send-then-close.
  */
@@ -68,7 +68,7 @@ describe('pushOnce', () => {
   // sender hung up before it was read (the hang-up is seen as an error first), with or without
   // any grace on the sending side; that loss is outside pushOnce's control.
   it(`delivers ${N} of ${N} messages from processes that exit right after it resolves`, async () => {
-    const addr = 'tcp://127.0.0.1:52001';
+    const addr = 'tcp://127.0.0.1:24500';
     const got = new Set<string>();
     keep(bindPull(addr, (f) => got.add(f.toString())));
     const codes: number[] = [];

@@ -1,7 +1,7 @@
 /**
  * Delivery by the built executable to real nanomsg sockets: a small REP (acked) / PULL (legacy)
  * responder made from plugin-msg's transport stands in for the manager; ipc:// endpoints in a
- * fresh temp dir (the legacy send that must arrive: loopback TCP 52600-52639). The plugin runs
+ * fresh temp dir (the legacy send that must arrive: loopback TCP 24800-24839). The plugin runs
  * as its own process, exactly as udhcpc starts it.
  */
 import { spawn } from 'child_process';
@@ -133,7 +133,7 @@ describe('legacy delivery (DHCPMGR_MODE=legacy)', () => {
     const got: Buffer[] = [];
     let addr = '';
     for (let i = 0; !addr; i++) { // a port may be taken (another test, a connection's local end)
-      const a = `tcp://127.0.0.1:${52600 + Math.floor(Math.random() * 40)}`;
+      const a = `tcp://127.0.0.1:${24800 + Math.floor(Math.random() * 40)}`;
       try {
         receivers.push(bindPull(a, (f) => got.push(f)));
         addr = a;

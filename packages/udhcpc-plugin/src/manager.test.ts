@@ -2,7 +2,7 @@
  * The built plugin against the real manager daemon (packages/dhcp-manager/dist/bin.js), both as
  * separate processes: 500 sequential runs all applied; manager stopped -> each run returns
  * within the bound and spools; manager started -> the spool is replayed in order, none twice.
- * The manager's HTTP history (TCP 52311, loopback) shows what it applied.
+ * The manager's HTTP history (TCP 24900, loopback) shows what it applied.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
@@ -13,7 +13,7 @@ import { builtBin } from '@dhcpmgr/plugin-msg/testing';
 jest.setTimeout(600_000); // 500 process starts: ~40 s idle, minutes on a loaded machine
 const bin = builtBin(join(__dirname, '..'), 'dhcpmgr-udhcpc-plugin');
 const manager = join(__dirname, '..', '..', 'dhcp-manager', 'dist', 'bin.js');
-const HTTP = '127.0.0.1:52311';
+const HTTP = '127.0.0.1:24900';
 let dir: string;
 let mgr: ChildProcess | undefined;
 

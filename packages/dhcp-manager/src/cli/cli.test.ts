@@ -21,7 +21,7 @@ async function inproc(args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('dhcp-manager CLI', () => {
   let e: Endpoints;
-  beforeAll(() => { requireBuilt(); e = endpoints(52200 + Math.floor(Math.random() * 40), 'dhcpmgr-cli-'); });
+  beforeAll(() => { requireBuilt(); e = endpoints(25400 + Math.floor(Math.random() * 40), 'dhcpmgr-cli-'); });
   afterAll(() => cleanup(e));
 
   it.each([
@@ -119,9 +119,9 @@ describe('dhcp-manager CLI', () => {
   });
 
   it('says clearly when no daemon answers', async () => {
-    const r = await inproc(['status', '--url', 'http://127.0.0.1:52299']);
+    const r = await inproc(['status', '--url', 'http://127.0.0.1:25499']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach dhcp-manager at http:\/\/127\.0\.0\.1:52299/);
+    expect(r.stderr).toMatch(/cannot reach dhcp-manager at http:\/\/127\.0\.0\.1:25499/);
   });
 });
 
