@@ -3,11 +3,13 @@
  * dibbler writes /etc/resolv.conf, /etc/ntp.conf, /etc/localtime, /var/lib/dibbler and
  * /var/log/dibbler wherever it runs; a network namespace isolates no files. So each dibbler
  * daemon runs in its own mount namespace (unshare -m, private propagation) with an overlay over
- * the whole /etc (upper dir in the lab's temp dir) and bind mounts over the two /var dirs.
- * The mount commands are fixed text built from our own temp paths, never from DHCP data.
+ * the whole /etc (upper dir in the lab's temp dir) and bind mounts over the two /var dirs: the
+ * shell line `isolatedDibbler` of the manager's lab, fixed text built from our own temp paths,
+ * never from DHCP data.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { isolatedDibbler } from '@dhcpmgr/dhcp-manager/dist/lab/services';
 import { CLEAN_PATH, Lab, NET } from './lab';
 import { start, Tracked } from './proc';
 
@@ -44,20 +46,6 @@ export function startUdhcpc(lab: Lab, script: string, env: ClientEnv, extra: str
     '-x', 'hostname:e2eclient', ...extra]), { logFile: path.join(lab.dir, 'udhcpc.log') });
 }
 
-function isolated(lab: Lab, side: 'srv' | 'cli'): string {
-  const b = path.join(lab.dir, `dibbler-${side}`);
-  for (const d of ['etc', 'etc-work', 'var', 'log']) fs.mkdirSync(path.join(b, d), { recursive: true });
-  return [
-    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${b}/etc,workdir=${b}/etc-work /etc`,
-    // Replace the files dibbler rewrites by plain files in the overlay: a symlink (resolvconf's
-    // resolv.conf, localtime -> zoneinfo) would lead its writes back onto the host.
-    'rm -f /etc/resolv.conf /etc/localtime /etc/ntp.conf', ': > /etc/resolv.conf',
-    'cp /usr/share/zoneinfo/Etc/UTC /etc/localtime',
-    'mkdir -p /etc/dibbler', `cp ${b}/${side === 'srv' ? 'server' : 'client'}.conf /etc/dibbler/`,
-    `mount --bind ${b}/var /var/lib/dibbler`, `mount --bind ${b}/log /var/log/dibbler`,
-  ].join(' && ');
-}
-
 export const V6_TIMES = { t1: 4, t2: 6, preferred: 8, valid: 12 } as const;
 
 export function startDibblerServer(lab: Lab): Tracked {
@@ -84,7 +72,7 @@ iface "${NET.serverIf}" {
   option ntp-server fd00:77::1
 }
 `);
-  const sh = `${isolated(lab, 'srv')} && exec dibbler-server run`;
+  const sh = `${isolatedDibbler(lab.dir, 'srv')} && exec dibbler-server run`;
   return start('dibbler-server', lab.inNs(lab.srv, ['env', '-i', `PATH=${CLEAN_PATH}`, 'unshare', '-m', '--propagation', 'private',
     'sh', '-c', sh]), { logFile: path.join(lab.dir, 'dibbler-server.log') });
 }
@@ -104,7 +92,7 @@ iface "${NET.clientIf}" {
   option ntp-server
 }
 `);
-  const sh = `${isolated(lab, 'cli')} && exec dibbler-client run`;
+  const sh = `${isolatedDibbler(lab.dir, 'cli')} && exec dibbler-client run`;
   return start('dibbler-client', lab.inNs(lab.cli, ['env', '-i', `PATH=${CLEAN_PATH}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
     'unshare', '-m', '--propagation', 'private', 'sh', '-c', sh]), { logFile: path.join(lab.dir, 'dibbler-client.log') });
 }
