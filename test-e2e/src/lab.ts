@@ -30,9 +30,11 @@ export interface Lab {
   teardown(): Promise<void>;
 }
 
-/** The PATH the DHCP clients and their scripts get: the system dirs plus this node's dir. */
-export const CLEAN_PATH = [path.dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
-  .filter((d, i, a) => a.indexOf(d) === i).join(':');
+/**
+ * The PATH the DHCP clients and their scripts get: the system dirs plus this node's dir. Shared
+ * with `dhcp-manager lab` (the built manager package's lab/services.js).
+ */
+export { CLEAN_PATH } from '@dhcpmgr/dhcp-manager/dist/lab/services';
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {

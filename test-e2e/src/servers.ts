@@ -3,11 +3,13 @@
  * dibbler writes /etc/resolv.conf, /etc/ntp.conf, /etc/localtime, /var/lib/dibbler and
  * /var/log/dibbler wherever it runs; a network namespace isolates no files. So each dibbler
  * daemon runs in its own mount namespace (unshare -m, private propagation) with an overlay over
- * the whole /etc (upper dir in the lab's temp dir) and bind mounts over the two /var dirs.
- * The mount commands are fixed text built from our own temp paths, never from DHCP data.
+ * the whole /etc (upper dir in the lab's temp dir) and bind mounts over the two /var dirs: the
+ * shell line `isolatedDibbler` of the manager's lab, fixed text built from our own temp paths,
+ * never from DHCP data.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { dibblerServerConf, dnsmasqArgv, isolatedDibbler } from '@dhcpmgr/dhcp-manager/dist/lab/services';
 import { CLEAN_PATH, Lab, NET } from './lab';
 import { start, Tracked } from './proc';
 
@@ -16,21 +18,11 @@ export const V4_LEASE_S = 120; // dnsmasq's minimum lease time
 export function startDnsmasq(lab: Lab, extra: string[] = []): Tracked {
   const d = path.join(lab.dir, 'dnsmasq');
   fs.mkdirSync(d, { recursive: true });
-  return start('dnsmasq', lab.inNs(lab.srv, ['env', '-i', `PATH=${CLEAN_PATH}`,
-    'dnsmasq', '--keep-in-foreground', '-C', '/dev/null', '--port=0', '--no-resolv', '--no-hosts',
-    '--user=root', '--group=root', `--interface=${NET.serverIf}`, '--bind-interfaces', '--dhcp-authoritative',
-    // --no-ping: no ICMP check before the offer, so `bound` comes ~0.1 s after start instead of ~3 s.
-    '--no-ping',
-    `--dhcp-range=192.168.77.100,192.168.77.150,255.255.255.0,${V4_LEASE_S}s`,
-    '--dhcp-option=option:router,192.168.77.1',
-    '--dhcp-option=option:dns-server,192.168.77.53,192.168.77.54',
-    '--dhcp-option=option:domain-name,lab.test',
+  return start('dnsmasq', lab.inNs(lab.srv, ['env', '-i', `PATH=${CLEAN_PATH}`, ...dnsmasqArgv(d, V4_LEASE_S, [
     '--dhcp-option=option:domain-search,lab.test,corp.test',
-    '--dhcp-option=option:ntp-server,192.168.77.1',
     '--dhcp-option=option:mtu,1400',
     '--dhcp-option=option:classless-static-route,10.99.0.0/16,192.168.77.1,0.0.0.0/0,192.168.77.1',
-    `--dhcp-leasefile=${d}/leases`, `--pid-file=${d}/dnsmasq.pid`,
-    '--log-dhcp', `--log-facility=${d}/dnsmasq.log`, ...extra]), { logFile: `${d}/stdout.log` });
+    ...extra])]), { logFile: `${d}/stdout.log` });
 }
 
 export interface ClientEnv {
@@ -44,47 +36,13 @@ export function startUdhcpc(lab: Lab, script: string, env: ClientEnv, extra: str
     '-x', 'hostname:e2eclient', ...extra]), { logFile: path.join(lab.dir, 'udhcpc.log') });
 }
 
-function isolated(lab: Lab, side: 'srv' | 'cli'): string {
-  const b = path.join(lab.dir, `dibbler-${side}`);
-  for (const d of ['etc', 'etc-work', 'var', 'log']) fs.mkdirSync(path.join(b, d), { recursive: true });
-  return [
-    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${b}/etc,workdir=${b}/etc-work /etc`,
-    // Replace the files dibbler rewrites by plain files in the overlay: a symlink (resolvconf's
-    // resolv.conf, localtime -> zoneinfo) would lead its writes back onto the host.
-    'rm -f /etc/resolv.conf /etc/localtime /etc/ntp.conf', ': > /etc/resolv.conf',
-    'cp /usr/share/zoneinfo/Etc/UTC /etc/localtime',
-    'mkdir -p /etc/dibbler', `cp ${b}/${side === 'srv' ? 'server' : 'client'}.conf /etc/dibbler/`,
-    `mount --bind ${b}/var /var/lib/dibbler`, `mount --bind ${b}/log /var/log/dibbler`,
-  ].join(' && ');
-}
-
 export const V6_TIMES = { t1: 4, t2: 6, preferred: 8, valid: 12 } as const;
 
 export function startDibblerServer(lab: Lab): Tracked {
   fs.mkdirSync(path.join(lab.dir, 'dibbler-srv'), { recursive: true });
-  fs.writeFileSync(path.join(lab.dir, 'dibbler-srv', 'server.conf'), `log-level 8
-log-mode short
-preference 255
-iface "${NET.serverIf}" {
-  t1 ${V6_TIMES.t1}
-  t2 ${V6_TIMES.t2}
-  prefered-lifetime ${V6_TIMES.preferred}
-  valid-lifetime ${V6_TIMES.valid}
-  class { pool fd00:77::100-fd00:77::1ff }
-  pd-class {
-    pd-pool fd00:77:100::/56
-    pd-length 64
-    t1 ${V6_TIMES.t1}
-    t2 ${V6_TIMES.t2}
-    prefered-lifetime ${V6_TIMES.preferred}
-    valid-lifetime ${V6_TIMES.valid}
-  }
-  option dns-server fd00:77::53,fd00:77::54
-  option domain lab.test,corp.test
-  option ntp-server fd00:77::1
-}
-`);
-  const sh = `${isolated(lab, 'srv')} && exec dibbler-server run`;
+  fs.writeFileSync(path.join(lab.dir, 'dibbler-srv', 'server.conf'),
+    dibblerServerConf(V6_TIMES, 8, 'lab.test,corp.test', ['option ntp-server fd00:77::1']));
+  const sh = `${isolatedDibbler(lab.dir, 'srv')} && exec dibbler-server run`;
   return start('dibbler-server', lab.inNs(lab.srv, ['env', '-i', `PATH=${CLEAN_PATH}`, 'unshare', '-m', '--propagation', 'private',
     'sh', '-c', sh]), { logFile: path.join(lab.dir, 'dibbler-server.log') });
 }
@@ -104,7 +62,7 @@ iface "${NET.clientIf}" {
   option ntp-server
 }
 `);
-  const sh = `${isolated(lab, 'cli')} && exec dibbler-client run`;
+  const sh = `${isolatedDibbler(lab.dir, 'cli')} && exec dibbler-client run`;
   return start('dibbler-client', lab.inNs(lab.cli, ['env', '-i', `PATH=${CLEAN_PATH}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
     'unshare', '-m', '--propagation', 'private', 'sh', '-c', sh]), { logFile: path.join(lab.dir, 'dibbler-client.log') });
 }

@@ -2,13 +2,23 @@
  * Client commands: read the daemon's HTTP API and print a table (or JSON with --json).
  * node:http only, so `dhcp-manager get` starts about as fast as bare node.
  */
-import { get as httpGet } from 'http';
+import { request } from 'http';
 import type { Io } from './index';
 import { duration, table } from './table';
 
 export class ClientError extends Error {}
 
-export function fetchJson(base: string, path: string, timeoutMs = 5000): Promise<{ status: number; body: unknown }> {
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string | number>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+/** One request to the daemon's HTTP API (`set` PATCHes through it too); the answer's body as
+ * parsed JSON, or as text when it is not JSON. */
+export function fetchJson(base: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
     let url: URL;
     try {
@@ -17,7 +27,7 @@ export function fetchJson(base: string, path: string, timeoutMs = 5000): Promise
       reject(new ClientError(`Invalid --url ${JSON.stringify(base)}: expected http://HOST:PORT`));
       return;
     }
-    const req = httpGet(url, { timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -31,6 +41,7 @@ export function fetchJson(base: string, path: string, timeoutMs = 5000): Promise
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err) => reject(new ClientError(`cannot reach dhcp-manager at ${base}: ${err.message}`)));
+    req.end(opts.body);
   });
 }
 

@@ -5,7 +5,7 @@
  * --api-token-file). Exit 0 only when the whole write was applied; errors name their path.
  */
 import { readFileSync } from 'fs';
-import { request } from 'http';
+import { fetchJson } from './client';
 import type { Io } from './index';
 
 export function parsePairs(pairs: string[]): { ok: true; values: Record<string, string> } | { ok: false; error: string } {
@@ -20,28 +20,6 @@ export function parsePairs(pairs: string[]): { ok: true; values: Record<string, 
   return { ok: true, values };
 }
 
-function patch(base: string, body: string, token: string | undefined, timeoutMs = 30_000): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    let url: URL;
-    try { url = new URL('/api/v1/tr181', base); } catch { reject(new Error(`Invalid --url ${JSON.stringify(base)}: expected http://HOST:PORT`)); return; }
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const req = request(url, { method: 'PATCH', headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try { parsed = JSON.parse(text); } catch { /* not JSON: show as text */ }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => reject(new Error(`cannot reach dhcp-manager at ${base}: ${err.message}`)));
-    req.end(body);
-  });
-}
-
 export async function setCommand(base: string, pairs: string[], tokenFile: string | undefined, io: Io): Promise<number> {
   const parsed = parsePairs(pairs);
   if (!parsed.ok) { io.stderr(`dhcp-manager: ${parsed.error}\n`); return 2; }
@@ -53,7 +31,10 @@ export async function setCommand(base: string, pairs: string[], tokenFile: strin
     }
   }
   try {
-    const r = await patch(base, JSON.stringify(parsed.values), token);
+    const body = JSON.stringify(parsed.values);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const r = await fetchJson(base, '/api/v1/tr181', { method: 'PATCH', headers, body, timeoutMs: 30_000 });
     const b = r.body as { applied?: string[]; errors?: Array<{ path: string; error: string }>; error?: string };
     if (r.status === 200) {
       for (const p of b.applied ?? []) io.stdout(`${p}=${parsed.values[p]}\n`);

@@ -1,10 +1,12 @@
 /**
- * The DHCP servers of the lab (dnsmasq for v4, dibbler-server for v6) in the server namespace,
- * with the same options as the e2e suite's lab. dibbler writes /etc/resolv.conf, /etc/ntp.conf,
- * /etc/localtime, /var/lib/dibbler and /var/log/dibbler wherever it runs, and a network
- * namespace isolates no files: each dibbler daemon runs in its own mount namespace with an
- * overlay over /etc and bind mounts over the two /var dirs, all inside the lab's temp dir.
- * The mount commands are fixed text built from our own temp paths, never from DHCP data.
+ * The DHCP servers of the lab (dnsmasq for v4, dibbler-server for v6) in the server namespace.
+ * The e2e suite's lab builds its servers from the same argv, config and shell line (it imports
+ * this module from the built package), with its own lifetimes and a few more options.
+ * dibbler writes /etc/resolv.conf, /etc/ntp.conf, /etc/localtime, /var/lib/dibbler and
+ * /var/log/dibbler wherever it runs, and a network namespace isolates no files: each dibbler
+ * daemon runs in its own mount namespace with an overlay over /etc and bind mounts over the two
+ * /var dirs, all inside the lab's temp dir. The mount commands are fixed text built from our own
+ * temp paths, never from DHCP data.
  */
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
@@ -18,18 +20,28 @@ export const CLEAN_PATH = [dirname(process.execPath), '/usr/local/sbin', '/usr/l
 /** Short enough that renewals show on the page within a minute or two. */
 export const LAB_TIMES = { v4LeaseS: 120, v6: { t1: 30, t2: 48, preferred: 60, valid: 90 } } as const;
 
-export function startDnsmasq(procs: Procs, net: LabNet, dir: string): Proc {
-  const d = join(dir, 'dnsmasq');
-  mkdirSync(d, { recursive: true });
-  return procs.start('dnsmasq', inNs(net.srv, ['env', '-i', `PATH=${CLEAN_PATH}`,
-    'dnsmasq', '--keep-in-foreground', '-C', '/dev/null', '--port=0', '--no-resolv', '--no-hosts',
-    '--user=root', '--group=root', `--interface=${LAB_NET.serverIf}`, '--bind-interfaces', '--dhcp-authoritative', '--no-ping',
-    `--dhcp-range=192.168.77.100,192.168.77.150,255.255.255.0,${LAB_TIMES.v4LeaseS}s`,
+/**
+ * dnsmasq as the lab's DHCPv4 server on the server side's veth, in the foreground, its files in
+ * `d`; `more`: further options (the e2e suite adds routes, MTU, search domains).
+ */
+export function dnsmasqArgv(d: string, leaseS: number, more: string[] = []): string[] {
+  return ['dnsmasq', '--keep-in-foreground', '-C', '/dev/null', '--port=0', '--no-resolv', '--no-hosts',
+    '--user=root', '--group=root', `--interface=${LAB_NET.serverIf}`, '--bind-interfaces', '--dhcp-authoritative',
+    // --no-ping: no ICMP check before the offer, so `bound` comes ~0.1 s after start instead of ~3 s.
+    '--no-ping',
+    `--dhcp-range=192.168.77.100,192.168.77.150,255.255.255.0,${leaseS}s`,
     '--dhcp-option=option:router,192.168.77.1',
     '--dhcp-option=option:dns-server,192.168.77.53,192.168.77.54',
     '--dhcp-option=option:domain-name,lab.test',
     '--dhcp-option=option:ntp-server,192.168.77.1',
-    `--dhcp-leasefile=${d}/leases`, `--pid-file=${d}/dnsmasq.pid`, '--log-dhcp', `--log-facility=${d}/dnsmasq.log`]), join(d, 'stdout.log'));
+    `--dhcp-leasefile=${d}/leases`, `--pid-file=${d}/dnsmasq.pid`, '--log-dhcp', `--log-facility=${d}/dnsmasq.log`, ...more];
+}
+
+export function startDnsmasq(procs: Procs, net: LabNet, dir: string): Proc {
+  const d = join(dir, 'dnsmasq');
+  mkdirSync(d, { recursive: true });
+  return procs.start('dnsmasq', inNs(net.srv, ['env', '-i', `PATH=${CLEAN_PATH}`, ...dnsmasqArgv(d, LAB_TIMES.v4LeaseS)]),
+    join(d, 'stdout.log'));
 }
 
 /** A shell line for `unshare -m sh -c`: private /etc and dibbler dirs for one dibbler daemon. */
@@ -47,10 +59,15 @@ export function isolatedDibbler(dir: string, side: 'srv' | 'cli'): string {
   ].join(' && ');
 }
 
-export function startDibblerServer(procs: Procs, net: LabNet, dir: string): Proc {
-  const t = LAB_TIMES.v6;
-  mkdirSync(join(dir, 'dibbler-srv'), { recursive: true });
-  writeFileSync(join(dir, 'dibbler-srv', 'server.conf'), `log-level 7
+export interface V6Times { t1: number; t2: number; preferred: number; valid: number }
+
+/**
+ * dibbler-server's server.conf: addresses from fd00:77::100-1ff and /64s delegated from
+ * fd00:77:100::/56 on the server side's veth, with lifetimes `t`; `more`: further lines of the
+ * interface block.
+ */
+export function dibblerServerConf(t: V6Times, logLevel: number, domains: string, more: string[] = []): string {
+  return `log-level ${logLevel}
 log-mode short
 preference 255
 iface "${LAB_NET.serverIf}" {
@@ -68,9 +85,14 @@ iface "${LAB_NET.serverIf}" {
     valid-lifetime ${t.valid}
   }
   option dns-server fd00:77::53,fd00:77::54
-  option domain lab.test
+  option domain ${domains}
+${more.map((l) => `  ${l}\n`).join('')}}
+`;
 }
-`);
+
+export function startDibblerServer(procs: Procs, net: LabNet, dir: string): Proc {
+  mkdirSync(join(dir, 'dibbler-srv'), { recursive: true });
+  writeFileSync(join(dir, 'dibbler-srv', 'server.conf'), dibblerServerConf(LAB_TIMES.v6, 7, 'lab.test'));
   return procs.start('dibbler-server', inNs(net.srv, ['env', '-i', `PATH=${CLEAN_PATH}`, 'unshare', '-m', '--propagation', 'private',
     'sh', '-c', `${isolatedDibbler(dir, 'srv')} && exec dibbler-server run`]), join(dir, 'dibbler-server.log'));
 }
