@@ -55,7 +55,9 @@ function startDaemon(name: string, retryS: number): Tracked {
   return start(`dhcp-manager ${name}`, lab.inNs(lab.cli, [process.execPath, MANAGER_BIN, 'start',
     '--state-dir', path.join(dir, 'state'), '--spool-dir', path.join(dir, 'spool'), '--durability', 'normal',
     '--listen', `tcp://127.0.0.1:${PORTS.legacy}`, '--ack-listen', ACK, '--events', `tcp://127.0.0.1:${PORTS.events}`,
-    '--http', `127.0.0.1:${PORTS.http}`, '--bind-retry-s', String(retryS)]), { logFile: path.join(lab.dir, `${name}.log`) });
+    '--http', `127.0.0.1:${PORTS.http}`, '--bind-retry-s', String(retryS),
+    // The test runs the plugin itself; no client table.
+    '--accept-unconfigured']), { logFile: path.join(lab.dir, `${name}.log`) });
 }
 
 function logs(t: Tracked): Array<Record<string, unknown>> {

@@ -87,8 +87,11 @@ it('--require-auth refuses unauthenticated, forged, tampered, replayed and stale
   expect(status.endpoints.listen).toBe('off');
   expect(status.auth).toMatchObject({ keyLoaded: true, requireAuth: true, authenticated: 2, rejected: { NO_HMAC: 2, BAD_HMAC: 2, REPLAYED: 1, OUTSIDE_WINDOW: 1 } });
   expect(existsSync(join(dir, 'legacy.ipc'))).toBe(false);
-  // The HTTP API has no write method.
-  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) expect((await fetch(`http://${HTTP}/api/v1/tr181`, { method })).status).toBe(405);
+  // The HTTP API writes only with PATCH, and only when --api-token-file is given (not here).
+  for (const method of ['POST', 'PUT', 'DELETE']) expect((await fetch(`http://${HTTP}/api/v1/tr181`, { method })).status).toBe(405);
+  const patch = await fetch(`http://${HTTP}/api/v1/tr181`, { method: 'PATCH', body: '{"Device.DHCPv4.Client.1.Enable":false}' });
+  expect(patch.status).toBe(403);
+  expect(((await patch.json()) as { error: string }).error).toMatch(/writes are disabled: .*--api-token-file/);
   console.log(`FIGURES auth ${JSON.stringify({ tried: 9, accepted: 2, rejectedByReason: m, spoolFileRejected: 1 })}`);
   await sleep(10);
   expect(await mgr.stop()).toBe(0);

@@ -211,10 +211,12 @@ export class Daemon {
     const { ClientManager } = require('./clients/manager') as typeof import('./clients/manager');
     const { ClientStore } = require('./clients/persist') as typeof import('./clients/persist');
     const c = this.config;
+    const store = new ClientStore(c.stateDir);
+    if (store.unwritable) this.note('clients', new Error(`client table kept in memory from the config file; writes are refused: ${store.unwritable}`));
     return new ClientManager(c.clients, {
       stateDir: c.stateDir, spoolDir: c.spoolDir, listen: c.listen, ackListen: c.ackListen, keyFile: c.auth?.keyFile,
       udhcpcPlugin: c.udhcpcPlugin, dibblerPlugin: c.dibblerPlugin, acceptUnconfigured: c.acceptUnconfigured, apiToken: c.apiToken,
-    }, engine as unknown as ClientEngine, new ClientStore(c.stateDir), this.log);
+    }, engine as unknown as ClientEngine, store, this.log);
   }
 
   private api() {

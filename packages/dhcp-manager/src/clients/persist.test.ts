@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ClientStore } from './persist';
@@ -42,6 +42,17 @@ describe('client table persistence', () => {
     const s = new ClientStore(dir);
     s.load(seed());
     expect(() => s.save([{ ...seed().dhcpv4[0]!, instance: 7 }])).toThrow(/dhcpv4\.7 has no row/);
+    s.close();
+  });
+
+  it('runs from the config file in memory when the state dir cannot be written, and refuses every write', () => {
+    // A state dir below a regular file cannot be created, even by root.
+    writeFileSync(join(dir, 'file'), 'x');
+    const s = new ClientStore(join(dir, 'file', 'state'));
+    expect(s.unwritable).toMatch(/file\/state\/dhcpmgr\.sqlite: .*(ENOTDIR|not a directory)/i);
+    const t = s.load(seed());
+    expect(t.dhcpv4.map((c) => [c.interface, c.enable])).toEqual([['erouter0', true], ['wan1', true]]);
+    expect(() => s.save([{ ...t.dhcpv4[0]!, enable: false }])).toThrow(/the client table cannot be saved \(.*file\/state\/dhcpmgr\.sqlite/);
     s.close();
   });
 });

@@ -16,14 +16,35 @@ import { ClientConfig, ClientTable, V4Client, V6Client, allClients } from './tab
 
 export class ClientStore {
   private readonly db: Database.Database;
+  /**
+   * Why the table lives in memory only: the state dir could not be written at start (the lease
+   * store then opens read-only too). The config file's table is used as it is, and every write is
+   * refused, since an accepted write must be on disk before the manager acts on it.
+   */
+  readonly unwritable: string | undefined;
 
   constructor(stateDir: string) {
-    mkdirSync(stateDir, { recursive: true, mode: 0o750 });
-    this.db = new Database(storePath(stateDir));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS clients (version INTEGER NOT NULL, instance INTEGER NOT NULL,
+    let db: Database.Database | undefined;
+    let unwritable: string | undefined;
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+      db = new Database(storePath(stateDir));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      ClientStore.createTable(db);
+    } catch (err) {
+      if (db?.open) db.close();
+      unwritable = `${storePath(stateDir)}: ${(err as Error).message}`;
+      db = new Database(':memory:');
+      ClientStore.createTable(db);
+    }
+    this.db = db;
+    this.unwritable = unwritable;
+  }
+
+  private static createTable(db: Database.Database): void {
+    db.exec(`CREATE TABLE IF NOT EXISTS clients (version INTEGER NOT NULL, instance INTEGER NOT NULL,
       seed TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY (version, instance)) WITHOUT ROWID`);
   }
 
@@ -53,6 +74,7 @@ export class ClientStore {
 
   /** Commit the live configuration of these clients in one transaction; throws what SQLite throws. */
   save(clients: ClientConfig[]): void {
+    if (this.unwritable) throw new Error(`the client table cannot be saved (${this.unwritable})`);
     const upd = this.db.prepare('UPDATE clients SET config = ? WHERE version = ? AND instance = ?');
     this.db.transaction(() => {
       for (const c of clients) {
