@@ -65,6 +65,23 @@ function run(argv: string[]): void {
   if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.error?.message ?? r.stderr.trim() ?? `exit ${r.status}`}`);
 }
 
+/**
+ * `unshare --mount=FILE`: a new mount namespace pinned by a bind mount on FILE. Inside
+ * `ip netns exec` (which gives its command a slave mount tree, as on a gateway where the manager
+ * runs in a network namespace) util-linux's bind of the new namespace fails now and then with
+ * EINVAL (2 of 4 tries on this kind of machine); a failed try mounts nothing, so it is tried again.
+ */
+function pinNamespace(nsFile: string, tries = 8): void {
+  for (let i = 1; ; i++) {
+    try {
+      run(['unshare', `--mount=${nsFile}`, '--propagation', 'private', 'true']);
+      return;
+    } catch (err) {
+      if (i >= tries || !/Invalid argument/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** Is `file` a mount point (the pinned namespace) in our mount namespace? */
 function mounted(file: string): boolean {
   try {
@@ -94,7 +111,7 @@ export function prepareNamespace(p: DibblerPaths, conf: string): void {
   const ns = ['nsenter', `--mount=${p.nsFile}`];
   if (!mounted(p.nsFile)) {
     writeFileSync(p.nsFile, '');
-    run(['unshare', `--mount=${p.nsFile}`, '--propagation', 'private', 'true']);
+    pinNamespace(p.nsFile);
     run([...ns, 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=/etc,upperdir=${p.upper},workdir=${p.work}`, '/etc']);
     // Plain files instead of the host's symlinks: a write through resolvconf's resolv.conf or
     // localtime -> zoneinfo would land on the host.
