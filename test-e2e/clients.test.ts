@@ -11,7 +11,7 @@ import { createLab, Lab, NET } from './src/lab';
 import { addrsOn, eventOf, Manager, MANAGER_BIN, msgTypeOf, startManager, startWatch, UDHCPC_PLUGIN_BIN, Watch, requireBuilt } from './src/manager';
 import { run, sleep, waitFor } from './src/proc';
 import { startDnsmasq } from './src/servers';
-import { clientPids, killClientsOf, netnsInode } from './src/clients';
+import { clientPids, netnsInode, startClientManager, stopClientManager } from './src/clients';
 
 jest.setTimeout(60000);
 const C1 = 'Device.DHCPv4.Client.1.';
@@ -48,21 +48,10 @@ beforeAll(async () => {
   lab = await createLab('cl4');
   netns = netnsInode(lab.cli);
   startDnsmasq(lab);
-  const config = path.join(lab.dir, 'manager.json');
-  fs.writeFileSync(config, JSON.stringify({ clients: { dhcpv4: [{ interface: NET.clientIf, enable: false, hostName: HOSTNAME, reqOptions: [42] }] } }));
-  tokenFile = path.join(lab.dir, 'api-token');
-  fs.writeFileSync(tokenFile, 'e2e-token-0123456789abcdef\n', { mode: 0o600 });
-  args = ['--config', config, '--api-token-file', tokenFile, '--stop-clients-on-exit'];
-  mgr = await startManager(lab, args);
-  watch = startWatch(lab);
-  await sleep(500);
+  ({ mgr, watch, tokenFile, args } = await startClientManager(lab, { dhcpv4: [{ interface: NET.clientIf, enable: false, hostName: HOSTNAME, reqOptions: [42] }] }));
 }, 40000);
 
-afterAll(async () => {
-  if (mgr) await mgr.stop().catch(() => undefined);
-  if (mgr) killClientsOf(path.join(mgr.stateDir, 'clients'));
-  await lab?.teardown();
-});
+afterAll(() => stopClientManager(mgr, lab));
 
 it('starts no client while the configured one is disabled, and shows it Disabled', () => {
   const p = v4();

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { asserted, instances } from './src/check';
-import { clientPids, killClientsOf, netnsInode } from './src/clients';
+import { clientPids, netnsInode, startClientManager, stopClientManager } from './src/clients';
 import { snapshotHostFiles } from './src/fixtures';
 import { createLab, Lab, NET } from './src/lab';
 import { addrsOn, DIBBLER_PLUGIN_BIN, Manager, MANAGER_BIN, msgTypeOf, requireBuilt, startManager, startWatch, Watch } from './src/manager';
@@ -48,21 +48,10 @@ beforeAll(async () => {
   lab = await createLab('cl6');
   netns = netnsInode(lab.cli);
   startDibblerServer(lab);
-  const config = path.join(lab.dir, 'manager.json');
-  fs.writeFileSync(config, JSON.stringify({ clients: { dhcpv6: [{ interface: NET.clientIf, enable: false, requestAddresses: true, requestPrefixes: true, rapidCommit: true, suggestedT1: 100, suggestedT2: 200, prefixLengthHint: 64, requestedOptions: '23,24,31' }] } }));
-  tokenFile = path.join(lab.dir, 'api-token');
-  fs.writeFileSync(tokenFile, 'e2e-token-0123456789abcdef\n', { mode: 0o600 });
-  args = ['--config', config, '--api-token-file', tokenFile, '--stop-clients-on-exit'];
-  mgr = await startManager(lab, args);
-  watch = startWatch(lab);
-  await sleep(500);
+  ({ mgr, watch, tokenFile, args } = await startClientManager(lab, { dhcpv6: [{ interface: NET.clientIf, enable: false, requestAddresses: true, requestPrefixes: true, rapidCommit: true, suggestedT1: 100, suggestedT2: 200, prefixLengthHint: 64, requestedOptions: '23,24,31' }] }));
 }, 40000);
 
-afterAll(async () => {
-  if (mgr) await mgr.stop().catch(() => undefined);
-  if (mgr) killClientsOf(path.join(mgr.stateDir, 'clients'));
-  await lab?.teardown();
-});
+afterAll(() => stopClientManager(mgr, lab));
 
 it('Enable=true starts one dibbler-client (CLIENT_STARTED): IA_NA and IA_PD in the model, the address on the interface', async () => {
   expect(dibblers()).toEqual([]);

@@ -7,6 +7,7 @@
  * namespace, no process, no veth, no mount, no temp dir, no changed host file.
  */
 import * as fs from 'fs';
+import { alive } from '@dhcpmgr/dhcp-manager/dist/lab/procs';
 import { launchBrowser, screenshotPath } from './src/browser';
 import { asserted } from './src/check';
 import { snapshotHostFiles } from './src/fixtures';
@@ -19,14 +20,6 @@ jest.setTimeout(90000);
 // This file's ports: 23400-23449.
 const PORT = 23400 + (process.pid % 50);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface HistoryEvent { time: number; version: number; ifname: string; msgTypeName: string; cause: string }
 

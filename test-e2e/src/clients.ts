@@ -5,6 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Lab } from './lab';
+import { Manager, startManager, startWatch, Watch } from './manager';
+import { sleep } from './proc';
 
 /** The inode of a named network namespace (what /proc/PID/ns/net links to). */
 export function netnsInode(name: string): string {
@@ -40,4 +43,30 @@ export function killClientsOf(dir: string): void {
       // not running
     }
   }
+}
+
+export interface ClientManager { mgr: Manager; watch: Watch; tokenFile: string; args: string[] }
+
+/**
+ * A manager in the lab's client namespace run from a client table (`clients`: the config file's
+ * section), with an API token for `dhcp-manager set`, releasing its clients when it stops; and a
+ * `watch` on its events.
+ */
+export async function startClientManager(lab: Lab, clients: unknown): Promise<ClientManager> {
+  const config = path.join(lab.dir, 'manager.json');
+  fs.writeFileSync(config, JSON.stringify({ clients }));
+  const tokenFile = path.join(lab.dir, 'api-token');
+  fs.writeFileSync(tokenFile, 'e2e-token-0123456789abcdef\n', { mode: 0o600 });
+  const args = ['--config', config, '--api-token-file', tokenFile, '--stop-clients-on-exit'];
+  const mgr = await startManager(lab, args);
+  const watch = startWatch(lab);
+  await sleep(500);
+  return { mgr, watch, tokenFile, args };
+}
+
+/** Stop the manager, kill by pid file any client it left, remove the lab. */
+export async function stopClientManager(mgr: Manager | undefined, lab: Lab | undefined): Promise<void> {
+  if (mgr) await mgr.stop().catch(() => undefined);
+  if (mgr) killClientsOf(path.join(mgr.stateDir, 'clients'));
+  await lab?.teardown();
 }

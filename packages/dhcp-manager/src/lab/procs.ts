@@ -72,7 +72,8 @@ export async function killLeftovers(namespaces: string[]): Promise<number[]> {
   return pids;
 }
 
-function alive(pid: number): boolean {
+/** The process exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
