@@ -36,11 +36,21 @@ function mountsUnder(dir: string): string[] {
   });
 }
 
+/** The lab under test, until it exited; a failed test still stops it the way a person would (SIGINT). */
+let running: ReturnType<typeof start> | undefined;
+
+afterAll(async () => {
+  if (!running || running.child.exitCode !== null) return;
+  process.kill(running.pid, 'SIGINT');
+  await Promise.race([running.exited, new Promise((r) => setTimeout(r, 20000))]);
+});
+
 it('runs the lab: leases show on the page, Renew makes a LEASE_RENEW, and SIGINT removes everything it made', async () => {
   requireRoot();
   requireBuilt(MANAGER_BIN);
   const hostBefore = snapshotHostFiles();
   const lab = start('dhcp-manager lab', [process.execPath, MANAGER_BIN, 'lab', '--port', String(PORT)]);
+  running = lab;
   const out = await waitFor('the lab to print its page URL', () => {
     if (lab.child.exitCode !== null) throw new Error(`lab exited ${lab.child.exitCode}: ${lab.out()}${lab.err()}`);
     return /status page (http:\S+)/.test(lab.out()) ? lab.out() : undefined;
