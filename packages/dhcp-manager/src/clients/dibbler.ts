@@ -1,22 +1,26 @@
 /**
  * dibbler-client for one DHCPv6 client. dibbler-client 1.0.1 reads its configuration only from
  * /etc/dibbler/client.conf and writes /etc/resolv.conf, /etc/ntp.conf and /etc/localtime itself,
- * so each DHCPv6 client runs one dibbler-client in its own private mount namespace:
+ * so each DHCPv6 client runs one dibbler-client in its own private mount namespace, held open by
+ * a small holder process (`sleep infinity`) for as long as the client is enabled:
  *
- *   unshare --mount=NSFILE --propagation private true    a persistent namespace, pinned by a bind
- *                                                        mount of it on NSFILE (state dir)
- *   nsenter --mount=NSFILE mount -t overlay ... /etc     /etc writes land in the client's dir
- *   nsenter --mount=NSFILE cp client.conf /etc/dibbler/  the generated configuration
- *   nsenter --mount=NSFILE mount --bind DIR /var/lib/dibbler (and /var/log/dibbler)
- *   nsenter --mount=NSFILE dibbler-client run            nsenter execs: the pid is dibbler's
+ *   unshare --mount --propagation private sleep infinity  the holder: a new mount namespace NS
+ *                                                          (its pid in clients/<key>.ns.pid)
+ *   nsenter --mount=/proc/HOLDER/ns/mnt mount -t overlay ... /etc   /etc writes land in the client's dir
+ *   nsenter ... cp client.conf /etc/dibbler/               the generated configuration
+ *   nsenter ... mount --bind DIR /var/lib/dibbler (and /var/log/dibbler)
+ *   nsenter --mount=/proc/HOLDER/ns/mnt dibbler-client run nsenter execs: the pid is dibbler's
  *
+ * A holder process rather than a namespace pinned on a file (`unshare --mount=FILE`): inside
+ * `ip netns exec`, where a gateway's manager may well run, that bind of the namespace fails with
+ * EINVAL, every time once the manager has been restarted.
  * Every step is an argument array (never a shell); the paths are the manager's own state dir.
  * One process per client (not one for all) so that Enable, Renew and a crash touch only that
  * client, and each has its own DUID/state dir.
  */
-import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
+import { basename, dirname, join } from 'path';
 import type { Launch } from './supervisor';
 import type { V6Client } from './table';
 
@@ -28,7 +32,8 @@ const NAMED_OPTIONS: Record<number, string> = {
 
 export interface DibblerPaths {
   dir: string;
-  nsFile: string;
+  /** The holder's pid file ({pid, startTime}, beside the client's own pid file). */
+  holderFile: string;
   upper: string;
   work: string;
   varDir: string;
@@ -38,7 +43,7 @@ export interface DibblerPaths {
 
 export function dibblerPaths(clientDir: string): DibblerPaths {
   return {
-    dir: clientDir, nsFile: join(clientDir, 'mnt.ns'), upper: join(clientDir, 'etc'), work: join(clientDir, 'etc-work'),
+    dir: clientDir, holderFile: join(dirname(clientDir), `${basename(clientDir)}.ns.pid`), upper: join(clientDir, 'etc'), work: join(clientDir, 'etc-work'),
     varDir: join(clientDir, 'var'), logDir: join(clientDir, 'log'), conf: join(clientDir, 'client.conf'),
   };
 }
@@ -65,38 +70,65 @@ function run(argv: string[]): void {
   if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.error?.message ?? r.stderr.trim() ?? `exit ${r.status}`}`);
 }
 
-/**
- * `unshare --mount=FILE`: a new mount namespace pinned by a bind mount on FILE. Inside
- * `ip netns exec` (which gives its command a slave mount tree, as on a gateway where the manager
- * runs in a network namespace) util-linux's bind of the new namespace fails now and then with
- * EINVAL (2 of 4 tries on this kind of machine); a failed try mounts nothing, so it is tried again.
- */
-function pinNamespace(nsFile: string, tries = 8): void {
-  for (let i = 1; ; i++) {
-    try {
-      run(['unshare', `--mount=${nsFile}`, '--propagation', 'private', 'true']);
-      return;
-    } catch (err) {
-      if (i >= tries || !/Invalid argument/.test((err as Error).message)) throw err;
-    }
-  }
-}
-
-/** Is `file` a mount point (the pinned namespace) in our mount namespace? */
-function mounted(file: string): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === file);
-  } catch {
-    return false;
-  }
-}
-
 /** The overlay on /etc of this process is ours: identifies an adopted dibbler-client. */
 export function ownsOverlay(pid: number, upper: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(`upperdir=${upper},`);
   } catch {
     return false;
+  }
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client's holder, when it still runs and its namespace holds this client's /etc overlay. */
+export function liveHolder(p: DibblerPaths): number | undefined {
+  try {
+    const h = JSON.parse(readFileSync(p.holderFile, 'utf8')) as { pid: number; startTime: string };
+    return Number.isInteger(h.pid) && startTime(h.pid) === h.startTime && ownsOverlay(h.pid, p.upper) ? h.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stop the client's holder (the namespace goes once dibbler-client has exited too). */
+export function stopHolder(p: DibblerPaths): void {
+  const pid = liveHolder(p);
+  if (pid !== undefined) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  rmSync(p.holderFile, { force: true });
+}
+
+/** A new holder; returns once it runs `sleep infinity` in its own mount namespace. */
+function startHolder(): number {
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', 'infinity'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('unshare --mount: could not be started');
+  const ours = readlinkNs('self');
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 200; i++) {
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* not yet, or gone */ }
+    if (cmd === 'sleep\0infinity\0' && readlinkNs(String(pid)) !== ours) return pid;
+    Atomics.wait(wait, 0, 0, 10);
+  }
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  throw new Error('unshare --mount --propagation private sleep infinity: no new mount namespace within 2 s');
+}
+
+function readlinkNs(pid: string): string {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return '';
   }
 }
 
@@ -108,27 +140,36 @@ export function prepareNamespace(p: DibblerPaths, conf: string): void {
   if (/[,:\s]/.test(p.dir)) throw new Error(`state dir path ${JSON.stringify(p.dir)} has a comma, colon or space; overlayfs cannot use it`);
   for (const d of [p.upper, p.work, p.varDir, p.logDir]) mkdirSync(d, { recursive: true, mode: 0o750 });
   writeFileSync(p.conf, conf, { mode: 0o644 });
-  const ns = ['nsenter', `--mount=${p.nsFile}`];
-  if (!mounted(p.nsFile)) {
-    writeFileSync(p.nsFile, '');
-    pinNamespace(p.nsFile);
-    run([...ns, 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=/etc,upperdir=${p.upper},workdir=${p.work}`, '/etc']);
-    // Plain files instead of the host's symlinks: a write through resolvconf's resolv.conf or
-    // localtime -> zoneinfo would land on the host.
-    run([...ns, 'rm', '-f', '/etc/resolv.conf', '/etc/localtime', '/etc/ntp.conf']);
-    run([...ns, 'touch', '/etc/resolv.conf', '/etc/ntp.conf']);
-    if (existsSync('/usr/share/zoneinfo/Etc/UTC')) run([...ns, 'cp', '/usr/share/zoneinfo/Etc/UTC', '/etc/localtime']);
-    run([...ns, 'mkdir', '-p', '/etc/dibbler', '/var/lib/dibbler', '/var/log/dibbler']);
-    run([...ns, 'mount', '--bind', p.varDir, '/var/lib/dibbler']);
-    run([...ns, 'mount', '--bind', p.logDir, '/var/log/dibbler']);
+  let pid = liveHolder(p);
+  if (pid === undefined) {
+    pid = startHolder();
+    const ns = ['nsenter', `--mount=/proc/${pid}/ns/mnt`];
+    try {
+      run([...ns, 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=/etc,upperdir=${p.upper},workdir=${p.work}`, '/etc']);
+      // Plain files instead of the host's symlinks: a write through resolvconf's resolv.conf or
+      // localtime -> zoneinfo would land on the host.
+      run([...ns, 'rm', '-f', '/etc/resolv.conf', '/etc/localtime', '/etc/ntp.conf']);
+      run([...ns, 'touch', '/etc/resolv.conf', '/etc/ntp.conf']);
+      if (existsSync('/usr/share/zoneinfo/Etc/UTC')) run([...ns, 'cp', '/usr/share/zoneinfo/Etc/UTC', '/etc/localtime']);
+      run([...ns, 'mkdir', '-p', '/etc/dibbler', '/var/lib/dibbler', '/var/log/dibbler']);
+      run([...ns, 'mount', '--bind', p.varDir, '/var/lib/dibbler']);
+      run([...ns, 'mount', '--bind', p.logDir, '/var/log/dibbler']);
+    } catch (err) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      throw err;
+    }
+    writeFileSync(p.holderFile, JSON.stringify({ pid, startTime: startTime(pid) }), { mode: 0o640 });
   }
-  run([...ns, 'cp', p.conf, '/etc/dibbler/client.conf']);
+  run(['nsenter', `--mount=/proc/${pid}/ns/mnt`, 'cp', p.conf, '/etc/dibbler/client.conf']);
 }
 
 export function dibblerLaunch(p: DibblerPaths, conf: string, env: Record<string, string>): Launch {
   return {
     fingerprint: conf,
-    argv: ['nsenter', `--mount=${p.nsFile}`, 'dibbler-client', 'run'],
+    // prepareNamespace() runs just before a spawn. Without a holder (a check of a running client)
+    // the argv is not used; were it ever spawned, /proc/0 makes nsenter fail instead of running
+    // dibbler-client in the manager's own mount namespace.
+    argv: ['nsenter', `--mount=/proc/${liveHolder(p) ?? 0}/ns/mnt`, 'dibbler-client', 'run'],
     env,
     expect: ['dibbler-client', 'run'],
     verify: (pid) => ownsOverlay(pid, p.upper),

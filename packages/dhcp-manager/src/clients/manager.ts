@@ -13,7 +13,7 @@ import { delimiter, dirname, join } from 'path';
 import type { Logger } from 'pino';
 import type { ClientObject, ClientTreeView } from '../model/tree';
 import type { ParamValue } from '../contract';
-import { dibblerConf, dibblerLaunch, dibblerPaths, prepareNamespace } from './dibbler';
+import { dibblerConf, dibblerLaunch, dibblerPaths, prepareNamespace, stopHolder } from './dibbler';
 import { linkProblem } from './link';
 import { ENTRY_PARAMS, V4_PARAMS, V6_PARAMS, apiType } from './params';
 import type { ClientParam } from './params';
@@ -144,6 +144,7 @@ export class ClientManager implements ClientTreeView {
         this.checkPlugin(this.opts.dibblerPlugin);
         prepareNamespace(dibblerPaths(join(dir, key)), dibblerConf(current() as V6Client, this.opts.dibblerPlugin));
       },
+      stopped: () => stopHolder(dibblerPaths(join(dir, key))),
       // dibbler-client sends RELEASE when it is stopped with SIGTERM.
       renew: 'restart',
     };

@@ -32,8 +32,10 @@ export interface Launch {
 export interface Launcher {
   /** Build the launch for the current configuration; throw to report a misconfiguration. */
   launch(): Launch;
-  /** Runs before a spawn (dibbler: mount namespace and configuration). */
+  /** Runs before a spawn, then launch() (dibbler: mount namespace and configuration). */
   prepare?(): void;
+  /** The client was stopped for good (Enable=false, or stopped with the manager). */
+  stopped?(): void;
   /** What an unrequested stop sends first (udhcpc: SIGUSR2 = release); undefined: SIGTERM only. */
   releaseSignal?: NodeJS.Signals;
   /** Renew: a signal to send, or 'restart' to stop (without release) and start again. */
@@ -138,10 +140,11 @@ export class ClientRunner {
   }
 
   /** Stop; with `release` the client gives its lease back first (Enable=false). */
-  disable(release: boolean): Promise<void> {
+  async disable(release: boolean): Promise<void> {
     this.desired = false;
     this.clearTimer();
-    return this.stopProcess(release, true);
+    await this.stopProcess(release, true);
+    this.launcher.stopped?.();
   }
 
   /** Configuration changed: stop without release and start again with the new command line. */
@@ -191,8 +194,8 @@ export class ClientRunner {
     }
     let launch: Launch;
     try {
-      launch = this.launcher.launch();
       this.launcher.prepare?.();
+      launch = this.launcher.launch();
     } catch (err) {
       this.misconfigured((err as Error).message);
       return;
