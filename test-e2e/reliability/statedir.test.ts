@@ -47,6 +47,23 @@ const args = (): string[] => ['--listen', LEGACY, '--ack-listen', `ipc://${dir}/
   '--spool-dir', join(dir, 'spool'), '--spool-scan-ms', '200', '--log-level', 'info'];
 const start = (): Promise<ManagerProc> => startManager(args(), { http: HTTP, wrap: ['nsenter', '-t', String(holder!.pid), '-m', '--'] });
 
+/**
+ * Remount a bind mount read-only. The kernel refuses (EBUSY) while a file on it is open for
+ * writing: the manager's checkpoint worker opens the store by its path, and keeps that connection
+ * until it has been idle for 10 s. Retried until that connection is closed.
+ */
+async function remountReadOnly(path: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      inNs(['mount', '-o', 'remount,bind,ro', path]);
+      return;
+    } catch (err) {
+      if (i >= 150 || !/busy/.test((err as Error).message)) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 interface Status { engine: { storeHealthy: boolean; lastCommitError?: { message: string } } }
 
 async function spoolDrained(): Promise<void> {
@@ -69,7 +86,7 @@ it('read-only, vanished, and vanished-with-parent state dir: unavailable + spool
   // Read-only: a read-only bind mount over the state dir (SQLite's open files stay writable
   // underneath; only the path tells).
   inNs(['mount', '--bind', state(), state()]);
-  inNs(['mount', '-o', 'remount,bind,ro', state()]);
+  await remountReadOnly(state());
   expect(await plugin()).toBe('spooled');
   expect(await plugin()).toBe('spooled');
   const ro = await getJson<Status>(HTTP, '/api/v1/status');
