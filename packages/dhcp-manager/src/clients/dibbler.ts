@@ -21,7 +21,7 @@
 import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
-import type { Launch } from './supervisor';
+import { Launch, procCmdline, procStartTime } from './supervisor';
 import type { V6Client } from './table';
 
 /** DHCPv6 option codes dibbler-client requests by name; others go as `option N hex`. */
@@ -79,19 +79,11 @@ export function ownsOverlay(pid: number, upper: string): boolean {
   }
 }
 
-function startTime(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** The client's holder, when it still runs and its namespace holds this client's /etc overlay. */
 export function liveHolder(p: DibblerPaths): number | undefined {
   try {
     const h = JSON.parse(readFileSync(p.holderFile, 'utf8')) as { pid: number; startTime: string };
-    return Number.isInteger(h.pid) && startTime(h.pid) === h.startTime && ownsOverlay(h.pid, p.upper) ? h.pid : undefined;
+    return Number.isInteger(h.pid) && procStartTime(h.pid) === h.startTime && ownsOverlay(h.pid, p.upper) ? h.pid : undefined;
   } catch {
     return undefined;
   }
@@ -115,9 +107,7 @@ function startHolder(): number {
   const ours = readlinkNs('self');
   const wait = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; i < 200; i++) {
-    let cmd = '';
-    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* not yet, or gone */ }
-    if (cmd === 'sleep\0infinity\0' && readlinkNs(String(pid)) !== ours) return pid;
+    if (procCmdline(pid)?.join(' ') === 'sleep infinity' && readlinkNs(String(pid)) !== ours) return pid;
     Atomics.wait(wait, 0, 0, 10);
   }
   try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
@@ -158,7 +148,7 @@ export function prepareNamespace(p: DibblerPaths, conf: string): void {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       throw err;
     }
-    writeFileSync(p.holderFile, JSON.stringify({ pid, startTime: startTime(pid) }), { mode: 0o640 });
+    writeFileSync(p.holderFile, JSON.stringify({ pid, startTime: procStartTime(pid) }), { mode: 0o640 });
   }
   run(['nsenter', `--mount=/proc/${pid}/ns/mnt`, 'cp', p.conf, '/etc/dibbler/client.conf']);
 }

@@ -118,11 +118,7 @@ export class ClientRunner {
     if (old && procStartTime(old.pid) === old.startTime && sameArgv(procCmdline(old.pid), old.expect)) {
       if (enabled && launch && sameArgv(old.expect, launch.expect) && old.fingerprint === launch.fingerprint && (launch.verify?.(old.pid) ?? true)) {
         this.desired = true;
-        this.pid = old.pid;
-        this.expect = old.expect;
-        this.fingerprint = old.fingerprint;
-        this.startedAt = Date.now();
-        this.state = 'Enabled';
+        this.running(old.pid, old.expect, old.fingerprint);
         this.watchByPolling();
         this.log.info({ client: this.name, pid: old.pid }, 'client re-adopted');
         return;
@@ -211,6 +207,15 @@ export class ClientRunner {
     this.schedule(this.timing.backoffMaxMs);
   }
 
+  /** A client process of ours runs (just spawned, or adopted from its pid file). */
+  private running(pid: number, expect: string[], fingerprint: string | undefined): void {
+    this.pid = pid;
+    this.expect = expect;
+    this.fingerprint = fingerprint;
+    this.startedAt = Date.now();
+    this.state = 'Enabled';
+  }
+
   private spawnClient(launch: Launch): void {
     mkdirSync(dirname(this.files.log), { recursive: true });
     const fd = openSync(this.files.log, 'a', 0o640);
@@ -226,11 +231,7 @@ export class ClientRunner {
     if (child.pid === undefined) return;
     child.unref();
     this.child = child;
-    this.pid = child.pid;
-    this.expect = launch.expect;
-    this.fingerprint = launch.fingerprint;
-    this.startedAt = Date.now();
-    this.state = 'Enabled';
+    this.running(child.pid, launch.expect, launch.fingerprint);
     this.lastProblem = '';
     child.once('exit', (code, signal) => this.exited(child.pid!, code, signal));
     this.writePidFile(child.pid);
