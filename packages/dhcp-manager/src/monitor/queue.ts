@@ -132,7 +132,11 @@ export class IngestQueue {
     const end = Math.min(this.items.length, this.head + this.opts.batchSize);
     const batch = this.items.slice(this.head, end);
     this.head = end;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // Drained: drop the array, so that the frames of a burst are not kept alive until the next one.
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
