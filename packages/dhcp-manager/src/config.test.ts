@@ -120,6 +120,14 @@ describe('config', () => {
     for (const bad of [-1, 86_401, 1.5, 'soon']) expect(() => resolveConfig({ 'bind-retry-s': bad })).toThrow(ConfigError);
   });
 
+  it('takes --release-memory-after-ms from 0 to 3600000 (default 5000) and refuses anything else', () => {
+    expect(resolveConfig({}).releaseMemoryAfterMs).toBe(5000);
+    expect(resolveConfig({ 'release-memory-after-ms': '0' }).releaseMemoryAfterMs).toBe(0);
+    for (const bad of [-1, 3_600_001, 2.5, 'later']) {
+      expect(() => resolveConfig({ 'release-memory-after-ms': bad })).toThrow(/release-memory-after-ms/);
+    }
+  });
+
   it('documents every option and its description in docs/configuration.md', () => {
     const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'configuration.md'), 'utf8');
     for (const [name, spec] of Object.entries(OPTIONS)) {

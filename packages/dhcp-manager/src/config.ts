@@ -59,6 +59,7 @@ export const DEFAULTS = {
   'mqtt-topic-prefix': '',
   'mqtt-outbox-limit': 100000,
   'bind-retry-s': 120,
+  'release-memory-after-ms': 5000,
 } as const;
 
 export type OptionName = keyof typeof DEFAULTS;
@@ -120,6 +121,7 @@ export const OPTIONS: Record<OptionName, OptionSpec> = {
   'mqtt-topic-prefix': { type: 'string', describe: 'Prefix of every topic the exporter publishes (`<prefix>/events/...`, `<prefix>/state/...`, `<prefix>/status`); no wildcards. Empty: `dhcpmgr/<gateway-id>`.' },
   'mqtt-outbox-limit': { type: 'number', describe: 'Most events the MQTT outbox holds while the broker is away (1-10000000). When full, the oldest events are dropped and counted (dhcpmgr_mqtt_dropped_total); the retained state per client is kept apart and still ends up right.' },
   'bind-retry-s': { type: 'number', describe: 'Seconds the daemon keeps retrying to bind a listening endpoint (events, legacy, acked, HTTP) whose port is in use, with back-off, logging why each time, before it gives up. The default ports 50324-50327 lie inside Linux\'s ephemeral port range, so an outgoing connection of any program can hold one of them (or leave it in TIME_WAIT for up to a minute) just when the daemon starts; docs/operations.md shows how to reserve them. 0: fail at once.' },
+  'release-memory-after-ms': { type: 'number', describe: 'Quiet time (ms) after start-up or after a burst of work before the daemon runs one full garbage collection, which lets V8 shrink its young generation and return free heap pages to the system (docs/performance.md, Footprint). 0: never.' },
 };
 
 export type Endpoint = string | null;
@@ -167,6 +169,8 @@ export interface Config {
   mqtt?: import('./export/options').MqttConfig;
   /** Seconds to keep retrying a bind whose address is in use (monitor/bindretry.ts); 0: none. */
   bindRetryS: number;
+  /** Quiet ms before memory is given back after work (memory.ts); 0: never. */
+  releaseMemoryAfterMs: number;
 }
 
 export interface SystemConfig {
@@ -308,6 +312,7 @@ export function resolveConfig(flags: Partial<Record<OptionName, unknown>>, env: 
     historyPerInterface: int('history-per-interface', pick('history-per-interface'), 1, 1_000_000),
     spoolScanMs: int('spool-scan-ms', pick('spool-scan-ms'), 10, 3_600_000),
     bindRetryS: int('bind-retry-s', pick('bind-retry-s'), 0, 86_400),
+    releaseMemoryAfterMs: int('release-memory-after-ms', pick('release-memory-after-ms'), 0, 3_600_000),
     system: systemConfig(pick),
     ...clientOptions(pick, fromFile.clients),
     ...mqttOptions(pick),

@@ -29,6 +29,7 @@ import type { DurableStore } from './store/durable';
 import type { Store } from './store/store';
 import type { ClientEngine, ClientManager } from './clients/manager';
 import type { MqttExporter } from './export/mqtt';
+import { IdleRelease } from './memory';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -66,6 +67,7 @@ export class Daemon {
   private durable: DurableStore | undefined;
   private clients: ClientManager | undefined;
   private mqtt: MqttExporter | undefined;
+  private release: IdleRelease | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -123,6 +125,7 @@ export class Daemon {
         flushDurable: () => { durable.flush(); },
       } : {}),
       afterBatch: (_items, results) => {
+        this.release?.worked();
         this.expiry?.arm();
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         if (results.some((r) => r.status !== 'unavailable')) durable.touch();
@@ -147,6 +150,10 @@ export class Daemon {
     this.spool.watch(this.queue, c.spoolScanMs);
     // Clients start once their leases can be received.
     this.clients?.start();
+    if (c.releaseMemoryAfterMs > 0) {
+      this.release = new IdleRelease({ idleMs: c.releaseMemoryAfterMs });
+      this.release.start();
+    }
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
   }
 
@@ -169,6 +176,7 @@ export class Daemon {
     this.ackReceiver?.close();
     this.queue?.drainAll();
     this.expiry?.stop();
+    this.release?.stop();
     if (this.server) await (require('./http/server') as typeof import('./http/server')).stopHttp(this.server);
     await this.applier?.idle();
     this.applier?.close?.();
@@ -202,7 +210,13 @@ export class Daemon {
       lastErrors: [...this.lastErrors],
       acceptUnconfigured: this.config.acceptUnconfigured,
       clients: this.clients?.summary(),
+      memory: this.memoryStatus(),
     };
+  }
+
+  private memoryStatus(): Record<string, unknown> {
+    const m = process.memoryUsage();
+    return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, idleRelease: this.release?.status() };
   }
 
   /** The client table, when the engine supports it (test engines may not). */
