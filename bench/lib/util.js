@@ -106,6 +106,13 @@ function rssKiB(pid) {
   return m ? Number(m[1]) : NaN;
 }
 
+/** RSS split (KiB) from /proc/PID/status: rss, anon (private: heap, stacks, malloc), file (mapped code). */
+function memKiB(pid) {
+  const t = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const get = (k) => { const m = new RegExp(`${k}:\\s+(\\d+)`).exec(t); return m ? Number(m[1]) : NaN; };
+  return { rss: get('VmRSS'), anon: get('RssAnon'), file: get('RssFile') };
+}
+
 /** Fork a worker script in bench/workers; messages from it arrive through `onMessage`. */
 function forkWorker(name, args, opts = {}) {
   return track(fork(path.join(__dirname, '..', 'workers', name), args.map(String), {
@@ -168,6 +175,6 @@ const fmt = {
 };
 
 module.exports = {
-  ROOT, sleep, percentile, median, track, killAll, tmpDir, waitExit, timeRun, peakRssRun, rssKiB,
+  ROOT, sleep, percentile, median, track, killAll, tmpDir, waitExit, timeRun, peakRssRun, rssKiB, memKiB,
   HAVE_GNU_TIME, forkWorker, waitMessage, freePort, fmt, readCapture, BOUND_ENV_FILE,
 };
