@@ -13,14 +13,12 @@ import { delimiter, dirname, join } from 'path';
 import type { Logger } from 'pino';
 import type { ClientObject, ClientTreeView } from '../model/tree';
 import type { ParamValue } from '../contract';
-import { dibblerConf, dibblerLaunch, dibblerPaths, prepareNamespace, stopHolder } from './dibbler';
 import { linkProblem } from './link';
 import { ENTRY_PARAMS, V4_PARAMS, V6_PARAMS, apiType } from './params';
 import type { ClientParam } from './params';
 import { ClientStore } from './persist';
 import { ClientEventType, ClientRunner, DEFAULT_TIMING, Launcher, Timing } from './supervisor';
 import { ClientConfig, ClientTable, V4Client, V6Client, allClients, clientKey } from './table';
-import { udhcpcArgv } from './udhcpc';
 import { planWrite, WriteError } from './writes';
 
 /** What the client table needs from the engine (engine.ts). */
@@ -127,27 +125,8 @@ export class ClientManager implements ClientTreeView {
     if (r) return r;
     const dir = join(this.opts.stateDir, 'clients');
     const current = (): ClientConfig => this.find(key)!;
-    const launcher: Launcher = c.version === 4 ? {
-      launch: () => {
-        const argv = udhcpcArgv(current() as V4Client, this.udhcpc, this.opts.udhcpcPlugin);
-        return { argv, env: this.env, expect: argv };
-      },
-      prepare: () => this.checkPlugin(this.opts.udhcpcPlugin),
-      releaseSignal: 'SIGUSR2',
-      renew: 'SIGUSR1',
-    } : {
-      launch: () => {
-        const conf = dibblerConf(current() as V6Client, this.opts.dibblerPlugin);
-        return dibblerLaunch(dibblerPaths(join(dir, key)), conf, this.env);
-      },
-      prepare: () => {
-        this.checkPlugin(this.opts.dibblerPlugin);
-        prepareNamespace(dibblerPaths(join(dir, key)), dibblerConf(current() as V6Client, this.opts.dibblerPlugin));
-      },
-      stopped: () => stopHolder(dibblerPaths(join(dir, key))),
-      // dibbler-client sends RELEASE when it is stopped with SIGTERM.
-      renew: 'restart',
-    };
+    // Each client kind's module is loaded only when a client of that kind exists.
+    const launcher: Launcher = c.version === 4 ? this.udhcpcLauncher(current) : this.dibblerLauncher(current, join(dir, key));
     r = new ClientRunner(key, { pid: join(dir, `${key}.pid`), log: join(dir, `${key}.log`) }, launcher,
       () => linkProblem(current().interface, c.version),
       {
@@ -157,6 +136,34 @@ export class ClientManager implements ClientTreeView {
       this.log.child({ component: 'clients' }), this.timing);
     this.runners.set(key, r);
     return r;
+  }
+
+  private udhcpcLauncher(current: () => ClientConfig): Launcher {
+    const { udhcpcArgv } = require('./udhcpc') as typeof import('./udhcpc');
+    return {
+      launch: () => {
+        const argv = udhcpcArgv(current() as V4Client, this.udhcpc, this.opts.udhcpcPlugin);
+        return { argv, env: this.env, expect: argv };
+      },
+      prepare: () => this.checkPlugin(this.opts.udhcpcPlugin),
+      releaseSignal: 'SIGUSR2',
+      renew: 'SIGUSR1',
+    };
+  }
+
+  private dibblerLauncher(current: () => ClientConfig, base: string): Launcher {
+    const { dibblerConf, dibblerLaunch, dibblerPaths, prepareNamespace, stopHolder } = require('./dibbler') as typeof import('./dibbler');
+    const paths = dibblerPaths(base);
+    return {
+      launch: () => dibblerLaunch(paths, dibblerConf(current() as V6Client, this.opts.dibblerPlugin), this.env),
+      prepare: () => {
+        this.checkPlugin(this.opts.dibblerPlugin);
+        prepareNamespace(paths, dibblerConf(current() as V6Client, this.opts.dibblerPlugin));
+      },
+      stopped: () => stopHolder(paths),
+      // dibbler-client sends RELEASE when it is stopped with SIGTERM.
+      renew: 'restart',
+    };
   }
 
   private checkPlugin(file: string): void {
