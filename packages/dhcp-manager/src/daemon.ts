@@ -151,7 +151,7 @@ export class Daemon {
     // Clients start once their leases can be received.
     this.clients?.start();
     if (c.releaseMemoryAfterMs > 0) {
-      this.release = new IdleRelease({ idleMs: c.releaseMemoryAfterMs });
+      this.release = new IdleRelease({ idleMs: c.releaseMemoryAfterMs, before: () => this.durable?.store.shrinkMemory() });
       this.release.start();
     }
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');

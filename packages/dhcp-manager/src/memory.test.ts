@@ -8,6 +8,7 @@ describe('IdleRelease', () => {
       idleMs, savingMs,
       now: () => now,
       collect: () => calls.push('collect'),
+      before: () => calls.push('before'),
       saving: (on) => calls.push(on ? 'saving on' : 'saving off'),
     });
     return { r, calls, advance: (ms: number) => { now += ms; } };
@@ -19,11 +20,11 @@ describe('IdleRelease', () => {
     expect(r.check()).toBe(false);
     advance(1);
     expect(r.check()).toBe(true);
-    expect(calls).toEqual(['saving on', 'collect']);
+    expect(calls).toEqual(['saving on', 'before', 'collect']);
     advance(10_000);
     // No work since: nothing more to give back, and the saving mode has ended.
     expect(r.check()).toBe(false);
-    expect(calls).toEqual(['saving on', 'collect', 'saving off']);
+    expect(calls).toEqual(['saving on', 'before', 'collect', 'saving off']);
     expect(r.status()).toMatchObject({ available: true, releases: 1 });
   });
 
@@ -35,7 +36,7 @@ describe('IdleRelease', () => {
     advance(100);
     r.worked();
     expect(r.saving).toBe(false);
-    expect(calls).toEqual(['saving on', 'collect', 'saving off']);
+    expect(calls).toEqual(['saving on', 'before', 'collect', 'saving off']);
     advance(600);
     r.worked();
     advance(900);

@@ -32,6 +32,8 @@ export class ClientStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
+      // A table of a few rows, read at start and written on a change: a small page cache is plenty.
+      db.pragma('cache_size = -128');
       ClientStore.createTable(db);
     } catch (err) {
       if (db?.open) db.close();

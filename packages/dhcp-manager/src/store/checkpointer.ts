@@ -34,6 +34,8 @@ function main() {
     db = new Database(workerData.path, { fileMustExist: true });
     db.pragma('busy_timeout = 0');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint copies WAL frames into the database file; it needs no large page cache.
+    db.pragma('cache_size = -256');
   } catch (err) {
     parentPort.postMessage({ error: 'cannot open ' + workerData.path + ': ' + String((err && err.message) || err) });
     parentPort.close();

@@ -16,6 +16,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const write = (d: DurableStore, ifname: string) => d.store.transaction(() => d.store.putInterface(ifname, d.store.interfaces().length + 1));
 
 describe('DurableStore', () => {
+  it('shrinkMemory empties the page cache and the store still reads and writes', () => {
+    const d = new DurableStore({ stateDir: dir, durability: 'normal', historyPerInterface: 10, onError: () => undefined });
+    for (let i = 0; i < 50; i++) write(d, `wan${i}`);
+    d.store.shrinkMemory();
+    expect(d.store.interfaces().map((x) => x.ifname)).toEqual(Array.from({ length: 50 }, (_, i) => `wan${i}`));
+    write(d, 'lan0');
+    expect(d.store.interfaces()).toHaveLength(51);
+    void d.close();
+  });
+
   it('with full: commits land in the -wal file and are released by an fsync of it', async () => {
     const errors: string[] = [];
     const fsyncs: number[] = [];

@@ -27,6 +27,13 @@ export { STORE_FILE };
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
 export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * SQLite page cache of the store's connection (KiB). better-sqlite3 builds SQLite with a 16 MB
+ * default per connection, which a long burst fills and keeps; the store's hot pages (leases,
+ * instances, the tail of the history ring) fit in far less. `shrinkMemory()` empties it when the
+ * daemon is idle.
+ */
+export const STORE_CACHE_KIB = 2048;
 
 /** Persisted EnvelopeMeta of the last applied event per (ifname, version). */
 export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigint }
@@ -108,6 +115,7 @@ export class Store {
       // loop, and syncs the WAL and the database file (see WAL_AUTOCHECKPOINT_PAGES).
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
       migrate(db, opts.historyPerInterface, opts.clock ?? SYSTEM_CLOCK);
     } catch (writeErr) {
       // SQLite may have opened the file read-only by itself; that handle is of no use here.
@@ -227,6 +235,11 @@ export class Store {
   quickCheck(): string[] {
     const rows = (this.db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>).map((r) => r.quick_check);
     return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
+  }
+
+  /** Gives the page cache's memory back (SQLite's shrink_memory); pages are read again when needed. */
+  shrinkMemory(): void {
+    if (this.db.open) this.db.pragma('shrink_memory');
   }
 
   close(): void {
