@@ -9,7 +9,9 @@
  *   node bench/run.js --quick    smoke run for CI: every benchmark briefly, times NOT judged;
  *                                exit 0 when every benchmark ran, 1 when one could not run
  *   --only NAME[,NAME]           run only these suites (plugin, throughput, acked, latency,
- *                                scaling, memory, reads, mqtt)
+ *                                scaling, priority, memory, reads, mqtt)
+ *   BENCH_MANAGER_BIN=PATH       run another build's manager (dist/bin.js), e.g. the main branch's
+ *                                built in a copy, for an A/B in the same run
  */
 const fs = require('fs');
 const os = require('os');
@@ -18,7 +20,7 @@ const { execFileSync } = require('child_process');
 const { killAll } = require('./lib/util');
 const { table, markdown } = require('./lib/report');
 
-const SUITES = ['plugin', 'throughput', 'acked', 'latency', 'scaling', 'memory', 'reads', 'mqtt'];
+const SUITES = ['plugin', 'throughput', 'acked', 'latency', 'scaling', 'priority', 'memory', 'reads', 'mqtt'];
 
 function parseArgs(argv) {
   const opts = { quick: false, only: SUITES };
@@ -87,8 +89,10 @@ async function main() {
     const dir = path.join(__dirname, 'results');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${started.toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}.json`);
-    fs.writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, command: 'npm run bench', rows, failures }, null, 2));
+    const manager = process.env.BENCH_MANAGER_BIN ? path.resolve(process.env.BENCH_MANAGER_BIN) : undefined;
+    fs.writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, command: 'npm run bench', manager, rows, failures }, null, 2));
     console.log(`\nResults: ${path.relative(process.cwd(), file)}\n`);
+    if (manager) console.log(`Manager under test: ${manager} (BENCH_MANAGER_BIN)\n`);
     console.log(`Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memTotalMiB} MiB, Node ${info.node}, Linux ${info.kernel}, commit ${info.commit}\n`);
     console.log(markdown(rows));
   }

@@ -112,10 +112,10 @@ async function bareRepC(opts, workers = 0) {
   }
 }
 
-/** Acked senders: `procs` processes x `sockets` REQ sockets, closed loop or paced. */
-async function ackedRun(addr, { procs, sockets, perProc, rate = 0, ifBase = 0 }) {
+/** Acked senders: `procs` processes x `sockets` REQ sockets, closed loop or paced (for at most `secs` when set). */
+async function ackedRun(addr, { procs, sockets, perProc, rate = 0, ifBase = 0, secs: forSecs = 0 }) {
   const ws = [];
-  for (let p = 0; p < procs; p++) ws.push(forkWorker('acker.js', [addr, perProc, sockets, ifBase + p * sockets, rate]));
+  for (let p = 0; p < procs; p++) ws.push(forkWorker('acker.js', [addr, perProc, sockets, ifBase + p * sockets, rate, forSecs]));
   await Promise.all(ws.map((w) => waitMessage(w, (m) => m.ready, 15000, 'acked sender start')));
   const reports = Promise.all(ws.map((w) => waitMessage(w, (m) => m.done || m.error, 300000, 'acked sender')));
   const t0 = process.hrtime.bigint();

@@ -10,7 +10,8 @@ const http = require('http');
 const path = require('path');
 const { ROOT, track, tmpDir, waitExit, sleep, freePort, rssKiB } = require('./util');
 
-const BIN = path.join(ROOT, 'packages', 'dhcp-manager', 'dist', 'bin.js');
+/** The manager under test; BENCH_MANAGER_BIN names another build's (an A/B against a copy of main). */
+const BIN = process.env.BENCH_MANAGER_BIN ? path.resolve(process.env.BENCH_MANAGER_BIN) : path.join(ROOT, 'packages', 'dhcp-manager', 'dist', 'bin.js');
 
 function httpGet(url, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {

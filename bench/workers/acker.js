@@ -2,16 +2,19 @@
 /**
  * Acked-channel load (its own process): SOCKETS REQ sockets, each delivering enveloped leases
  * for its own interface (so its events are in order) and waiting for the manager's reply.
- *   node acker.js ADDR COUNT SOCKETS IFOFFSET [RATE]
+ *   node acker.js ADDR COUNT SOCKETS IFOFFSET [RATE] [SECS]
  * RATE 0: closed loop, every socket sends its next request as soon as the reply arrived.
- * RATE > 0: a steady RATE requests/s over the whole process, each on a free socket.
+ * RATE > 0: a steady RATE requests/s over the whole process, each on a free socket; with SECS,
+ * sending stops after SECS seconds even if fewer than COUNT went out (slow replies), and the
+ * run ends when those sent are answered.
  * -> {ready}; <- {go}; -> {done, sent, statuses, rttUs: [...], late, ms}.
  */
 const nano = require('nanomsg');
 const { msgLib, v4Frame, v6Frame } = require('../lib/messages');
 
-const [addr, countS, socketsS, offS, rateS] = process.argv.slice(2);
-const count = Number(countS);
+const [addr, countS, socketsS, offS, rateS, secsS] = process.argv.slice(2);
+let count = Number(countS);
+const secs = Number(secsS ?? 0);
 const nSockets = Number(socketsS);
 const ifOffset = Number(offS);
 const rate = Number(rateS ?? 0);
@@ -63,6 +66,11 @@ function paced() {
   const start = process.hrtime.bigint();
   let scheduled = 0;
   const tick = () => {
+    if (secs > 0 && Number(process.hrtime.bigint() - start) / 1e9 >= secs && scheduled < count) {
+      count = scheduled;
+      if (answered >= count) onAllDone();
+      return;
+    }
     const due = Math.min(count, Math.floor((Number(process.hrtime.bigint() - start) / 1e9) * rate) + 1);
     while (scheduled < due) {
       const j = socks.findIndex((s) => !s.busy);

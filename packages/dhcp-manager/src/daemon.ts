@@ -13,7 +13,7 @@ import type { Receiver, Publisher } from '@dhcpmgr/plugin-msg/transport';
 import type { Config } from './config';
 import { describeEndpoints } from './config';
 import { VERSION } from './version';
-import type { Applier, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
+import type { Applier, Channel, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
 import { ManagerMetrics } from './metrics';
 import { PubSink } from './publisher';
 import { createApplier, ApplyResult } from './appliers';
@@ -120,6 +120,8 @@ export class Daemon {
       batchSize: c.batchSize,
       minWaitMs: c.commitDelayMs,
       receiveToCommit: (seconds) => this.metrics.receiveToCommitSeconds.observe(seconds),
+      dropped: this.overloaded(),
+      maxDropLabels: c.maxInterfaces,
       ...(durable.syncsOffLoop ? {
         durable: (cb: (err?: Error) => void) => durable.whenDurable(cb),
         flushDurable: () => { durable.flush(); },
@@ -201,6 +203,7 @@ export class Daemon {
       apply: this.applier?.name ?? this.config.apply,
       applier: this.applier?.status?.(),
       queueDepth: this.queue?.depth ?? 0,
+      overloadByInterface: this.queue?.overloadByInterface() ?? {},
       counters: { ...this.counts },
       auth: this.auth ? { keyLoaded: this.auth.key !== undefined, requireAuth: this.auth.requireAuth, ...this.auth.stats() } : undefined,
       engine: this.engine?.stats(),
@@ -249,15 +252,19 @@ export class Daemon {
     };
   }
 
+  /** Counts a message the full queue refused or evicted (monitor/queue.ts). */
+  private overloaded(): (channel: Channel, ifname: string) => void {
+    const logOverload = rateLimited<[string]>(1000, (suppressed, ifname) => this.log.warn({ component: 'monitor', reason: 'OVERLOAD', ifname, queueLimit: this.config.queueLimit, suppressed }, 'queue full: message dropped'));
+    return (channel, ifname) => {
+      this.counts.overload++;
+      this.metrics.overload(channel, ifname);
+      this.metrics.reject('OVERLOAD', channel);
+      logOverload(ifname);
+    };
+  }
+
   private receiveHooks(): ReceiveHooks {
-    const logOverload = rateLimited(1000, (suppressed) => this.log.warn({ component: 'monitor', reason: 'OVERLOAD', queueLimit: this.config.queueLimit, suppressed }, 'queue full: message dropped'));
     return {
-      overload: (channel) => {
-        this.counts.overload++;
-        this.metrics.overload(channel);
-        this.metrics.reject('OVERLOAD', channel);
-        logOverload();
-      },
       badEnvelope: (code, detail) => {
         this.counts.badEnvelope++;
         this.metrics.reject(code as 'BAD_ENVELOPE', 'acked');

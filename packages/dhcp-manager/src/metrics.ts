@@ -31,6 +31,8 @@ export class ManagerMetrics {
   readonly applier: Labels<'result'>;
   readonly queueDepth: prom.Gauge<string>;
   readonly overloadDropped: Labels<'channel'>;
+  /** The same drops by interface (label values bounded by the queue: monitor/queue.ts). */
+  readonly overloadByInterface: Labels<'ifname'>;
   readonly spoolReplayed: Labels<'result'>;
 
   /** Label children cached by key: prom-client hashes label objects on every call otherwise. */
@@ -56,6 +58,7 @@ export class ManagerMetrics {
     this.applier = new prom.Counter({ name: 'dhcpmgr_applier_total', help: 'Applier runs (configuring the system from a lease change), by result (ok, failed).', labelNames: ['result'], registers: r });
     this.queueDepth = new prom.Gauge({ name: 'dhcpmgr_queue_depth', help: 'Messages received and waiting for the engine.', registers: r });
     this.overloadDropped = new prom.Counter({ name: 'dhcpmgr_overload_dropped_total', help: 'Messages dropped (legacy) or refused (acked) because the bounded queue was full, by channel.', labelNames: ['channel'], registers: r });
+    this.overloadByInterface = new prom.Counter({ name: 'dhcpmgr_overload_dropped_by_interface_total', help: 'The messages of dhcpmgr_overload_dropped_total by interface: refused, or evicted to make room for a quieter interface or a lease end. The first --max-interfaces names get their own series, later ones count as ifname=":other"; unreadable names count as ":unparsed".', labelNames: ['ifname'], registers: r });
     this.spoolReplayed = new prom.Counter({ name: 'dhcpmgr_spool_replayed_total', help: 'Spool files replayed at start or on request, by result (applied, duplicate, stale, rejected, unavailable).', labelNames: ['result'], registers: r });
     this.activeLeases.set({ version: '4' }, 0);
     this.activeLeases.set({ version: '6' }, 0);
@@ -95,9 +98,10 @@ export class ManagerMetrics {
     this.child(this.applier, `a\0${ok}`, { result: ok ? 'ok' : 'failed' }).inc();
   }
 
-  /** For the daemon: a message dropped or refused because its queue was full. */
-  overload(channel: Channel): void {
+  /** For the daemon: a message dropped, refused or evicted because its queue was full. */
+  overload(channel: Channel, ifname: string): void {
     this.child(this.overloadDropped, `o\0${channel}`, { channel }).inc();
+    this.child(this.overloadByInterface, `oi\0${ifname}`, { ifname }).inc();
   }
 
   /** For the daemon: one spool file replayed, with the engine's answer for it. */

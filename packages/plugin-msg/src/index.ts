@@ -5,6 +5,7 @@ export { decode, decodeFrame, encode, encodingLength } from './codec';
 export type { EncodeOptions } from './codec';
 export * from './envelope';
 export * from './spool';
+export * from './peek';
 export * from './ifname';
 export * from './levels';
 export * from './version';

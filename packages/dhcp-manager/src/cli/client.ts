@@ -76,6 +76,7 @@ export function status(base: string, json: boolean, io: Io): Promise<number> {
       ['applied', e.applied], ['duplicates', e.duplicates], ['stale', e.stale], ['unavailable', e.unavailable], ['expired', e.expired],
       ['rejected', Object.entries(e.rejected ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '0'],
       ['queue depth', s.queueDepth],
+      ...(Object.keys(s.overloadByInterface ?? {}).length ? [['overload by interface', Object.entries(s.overloadByInterface).map(([k, v]) => `${k}=${v}`).join(' ')] as [string, unknown]] : []),
       ...(s.mqtt ? [['mqtt', `${s.mqtt.connected ? 'connected' : 'NOT connected'} to ${s.mqtt.url}, outbox ${s.mqtt.outboxDepth}/${s.mqtt.outboxLimit}, dropped ${s.mqtt.dropped}${s.mqtt.connected || !s.mqtt.lastError ? '' : `; ${s.mqtt.lastError.message}`}`] as [string, unknown]] : []),
       ...Object.entries(s.counters ?? {}).map(([k, v]) => [k, v] as [string, unknown]),
     ];

@@ -1,4 +1,6 @@
+import { encode, PluginMsg } from '@dhcpmgr/plugin-msg';
 import type { Ingest, IngestResult } from '../contract';
+import { v4, v4Clear, v6 } from '../__fixtures__/fixtures';
 import { IngestQueue, rateLimited } from './queue';
 
 /** A fake engine: records batch sizes and answers from the frame's first byte. */
@@ -190,3 +192,159 @@ describe('IngestQueue with a durability wait (--durability full)', () => {
   });
 });
 
+
+describe('IngestQueue priorities under load', () => {
+  /** An engine that records, per batch, the names the test gave the frames it receives. */
+  function recorder() {
+    const names = new Map<Buffer, string>();
+    const batches: string[][] = [];
+    return {
+      batches,
+      get seen(): string[] { return batches.flat(); },
+      /** A frame named `name` (interface + sequence, e.g. a1). */
+      frame(name: string, msg: PluginMsg | Buffer): Buffer {
+        const b = Buffer.isBuffer(msg) ? Buffer.from(msg) : encode(msg);
+        names.set(b, name);
+        return b;
+      },
+      ingestBatch(items: Ingest[]): IngestResult[] {
+        batches.push(items.map((i) => names.get(i.frame) ?? '?'));
+        return items.map(() => ({ status: 'duplicate', ifname: 'x' }));
+      },
+    };
+  }
+  type Rec = ReturnType<typeof recorder>;
+  const renew = (r: Rec, name: string, ifname: string) => ({ ingest: { frame: r.frame(name, v4(ifname, { dhcpState: 'renew' })), channel: 'legacy' as const, receivedAt: 0 } });
+  const ended = (r: Rec, name: string, msg: PluginMsg) => ({ ingest: { frame: r.frame(name, msg), channel: 'legacy' as const, receivedAt: 0 } });
+
+  function droppedLog() {
+    const drops: string[] = [];
+    return { drops, dropped: (channel: string, ifname: string) => drops.push(`${channel}:${ifname}`) };
+  }
+
+  it('takes one item per interface in turn, each interface in arrival order', async () => {
+    const r = recorder();
+    const q = new IngestQueue(r, { limit: 100, batchSize: 100 });
+    for (const n of ['a1', 'a2', 'a3', 'a4']) q.offer(renew(r, n, 'ethA'));
+    for (const n of ['b1', 'b2']) q.offer(renew(r, n, 'ethB'));
+    q.offer(renew(r, 'c1', 'ethC'));
+    expect(q.interfaces).toBe(3);
+    await q.idle();
+    expect(r.seen).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3', 'a4']);
+  });
+
+  it('commits a lease end, and the renewals queued before it on its interface, before other renewals', async () => {
+    const r = recorder();
+    const q = new IngestQueue(r, { limit: 100, batchSize: 100 });
+    for (const n of ['a1', 'a2', 'a3']) q.offer(renew(r, n, 'ethA'));
+    q.offer(renew(r, 'b1', 'ethB'));
+    q.offer(renew(r, 'b2', 'ethB'));
+    q.offer(ended(r, 'b3-deconfig', v4Clear('ethB', 'deconfig')));
+    q.offer(ended(r, 'c1-expired', v6('ethC', { isExpired: true })));
+    q.offer(ended(r, 'd1-leasefail', v4('ethD', { dhcpState: 'leasefail', addressAssigned: false })));
+    q.offer(renew(r, 'b4', 'ethB'));
+    await q.idle();
+    // ethB holds a lease end, so its whole lane is urgent (b1, b2 keep their place before b3).
+    expect(r.seen).toEqual(['b1', 'c1-expired', 'd1-leasefail', 'b2', 'b3-deconfig', 'a1', 'b4', 'a2', 'a3']);
+  });
+
+  it('serves acked and spooled events before legacy renewals', async () => {
+    const r = recorder();
+    const q = new IngestQueue(r, { limit: 100, batchSize: 100 });
+    for (const n of ['a1', 'a2']) q.offer(renew(r, n, 'ethA'));
+    q.offer({ ingest: { frame: r.frame('s1-spool', v4('ethS')), channel: 'spool', receivedAt: 0 } });
+    q.offer({ ingest: { frame: r.frame('k1-acked', v6('ethK')), channel: 'acked', receivedAt: 0 } }, true);
+    await q.idle();
+    expect(r.seen).toEqual(['s1-spool', 'k1-acked', 'a1', 'a2']);
+  });
+
+  it('serves a backlog in batches without letting the busiest interface fill them', async () => {
+    const r = recorder();
+    const q = new IngestQueue(r, { limit: 1000, batchSize: 4 });
+    for (let k = 1; k <= 10; k++) q.offer(renew(r, `f${k}`, 'flood0'));
+    q.offer(renew(r, 'q1', 'quiet0'));
+    q.offer(renew(r, 'q2', 'quiet0'));
+    await q.idle();
+    expect(r.batches[0]).toEqual(['f1', 'q1', 'f2', 'q2']);
+    expect(r.seen.filter((n) => n.startsWith('f'))).toEqual(Array.from({ length: 10 }, (_, k) => `f${k + 1}`));
+  });
+
+  it('lets a quiet interface in when a flood filled the queue, evicting the flood\'s newest renewal', async () => {
+    const r = recorder();
+    const log = droppedLog();
+    const q = new IngestQueue(r, { limit: 4, batchSize: 100, dropped: log.dropped });
+    const accepted = ['f1', 'f2', 'f3', 'f4', 'f5'].map((n) => q.offer(renew(r, n, 'flood0')));
+    expect(accepted).toEqual([true, true, true, true, false]);
+    // quiet0 holds nothing (< 4 / 2 lanes): f4 makes room for q1; then q2 (1 < 2) for f3.
+    expect(q.offer(renew(r, 'q1', 'quiet0'))).toBe(true);
+    expect(q.offer(renew(r, 'q2', 'quiet0'))).toBe(true);
+    // quiet0 now holds its fair share (2 of 4): its next renewal is refused, not another's.
+    expect(q.offer(renew(r, 'q3', 'quiet0'))).toBe(false);
+    expect(q.depth).toBe(4);
+    expect(log.drops).toEqual(['legacy:flood0', 'legacy:flood0', 'legacy:flood0', 'legacy:quiet0']);
+    expect(q.overloadByInterface()).toEqual({ flood0: 3, quiet0: 1 });
+    await q.idle();
+    expect(r.seen).toEqual(['f1', 'q1', 'f2', 'q2']);
+  });
+
+  it('keeps a lease end that arrives when renewals filled the queue, in place of the newest renewal', async () => {
+    const r = recorder();
+    const log = droppedLog();
+    const q = new IngestQueue(r, { limit: 3, batchSize: 100, dropped: log.dropped });
+    for (const n of ['f1', 'f2', 'f3']) q.offer(renew(r, n, 'flood0'));
+    // The flood's own release: flood0 is above its share, but an end may take a renewal's place.
+    expect(q.offer(ended(r, 'f4-deconfig', v4Clear('flood0', 'deconfig')))).toBe(true);
+    expect(q.offer(renew(r, 'f5', 'flood0'))).toBe(false);
+    expect(log.drops).toEqual(['legacy:flood0', 'legacy:flood0']);
+    await q.idle();
+    expect(r.seen).toEqual(['f1', 'f2', 'f4-deconfig']);
+  });
+
+  it('never evicts acked or spooled items, nor an end for a renewal', async () => {
+    const r = recorder();
+    const log = droppedLog();
+    const q = new IngestQueue(r, { limit: 2, batchSize: 100, dropped: log.dropped });
+    q.offer({ ingest: { frame: r.frame('k1', v4('ethK')), channel: 'acked', receivedAt: 0 } }, true);
+    q.offer({ ingest: { frame: r.frame('k2', v4('ethK')), channel: 'acked', receivedAt: 0 } }, true);
+    expect(q.offer(renew(r, 'a1', 'ethA'))).toBe(false);
+    const spooled = { ingest: { frame: r.frame('s1', v4('ethS')), channel: 'spool' as const, receivedAt: 0 } };
+    expect(q.offer(spooled)).toBe(false);
+    expect(q.offer(ended(r, 'e1', v4Clear('ethE', 'deconfig')))).toBe(false);
+    // The refused spooled event stays on disk for the next scan: not a drop.
+    expect(log.drops).toEqual(['legacy:ethA', 'legacy:ethE']);
+    await q.idle();
+    expect(r.seen).toEqual(['k1', 'k2']);
+  });
+
+  it('puts frames whose interface cannot be read in one shared lane, still handed to the engine', async () => {
+    const r = recorder();
+    const log = droppedLog();
+    const q = new IngestQueue(r, { limit: 4, batchSize: 100, dropped: log.dropped });
+    const long = encode(v4('x'));
+    long.fill(0x61, 0, 32); // an interface name with no terminator
+    const bad = encode(v4('bad/name'));
+    q.offer({ ingest: { frame: r.frame('u1-short', Buffer.from([1, 2, 3])), channel: 'legacy', receivedAt: 0 } });
+    q.offer({ ingest: { frame: r.frame('u2-unterminated', long), channel: 'legacy', receivedAt: 0 } });
+    q.offer({ ingest: { frame: r.frame('u3-badname', bad), channel: 'legacy', receivedAt: 0 } });
+    q.offer(renew(r, 'a1', 'ethA'));
+    expect(q.interfaces).toBe(2);
+    expect(q.offer({ ingest: { frame: r.frame('u4', Buffer.alloc(10)), channel: 'legacy', receivedAt: 0 } })).toBe(false);
+    expect(log.drops).toEqual(['legacy::unparsed']);
+    await q.idle();
+    expect(r.seen).toEqual(['u1-short', 'a1', 'u2-unterminated', 'u3-badname']);
+  });
+
+  it('labels drops of at most maxDropLabels interfaces by name, the rest as :other', () => {
+    const r = recorder();
+    const log = droppedLog();
+    const q = new IngestQueue(r, { limit: 1, batchSize: 100, dropped: log.dropped, maxDropLabels: 2 });
+    q.offer(renew(r, 'x', 'ethX'));
+    q.offer(renew(r, 'x2', 'ethX'));
+    // Each newcomer holds nothing (below its share), so it takes the current holder's place.
+    for (const n of ['ethA', 'ethB', 'ethC', 'ethD']) q.offer(renew(r, n, n));
+    expect(log.drops).toEqual(['legacy:ethX', 'legacy:ethX', 'legacy:ethA', 'legacy::other', 'legacy::other']);
+    expect(q.overloadByInterface()).toEqual({ ethX: 2, ethA: 1, ':other': 2 });
+    q.drainAll();
+    expect(r.seen).toEqual(['ethD']);
+  });
+});

@@ -2,8 +2,21 @@
  * The bounded hand-off between the receive loops and the store. Receivers only `offer()` (never
  * blocking, never touching the store); a drain scheduled with setImmediate commits up to
  * `batchSize` items per engine.ingestBatch call (one transaction each, which is what keeps
- * durable commits fast). When `limit` items already wait, a legacy frame is refused and the
- * caller counts it as OVERLOAD; acknowledged items may bypass the limit because at most
+ * durable commits fast).
+ *
+ * Priorities under load (lanes.ts). Items wait in one FIFO per interface (read from the frame's
+ * fixed-offset ifname; unreadable frames share one lane), and a batch is filled one item per lane
+ * in turn: first from lanes holding an urgent item (a lease end, or an acked or spooled event),
+ * then from the others. So while one interface floods the legacy channel, a quiet interface, a
+ * lease end and an acked delivery each wait for at most one item per busy lane, not for the whole
+ * backlog, and the order within each interface is never changed (a lease end makes its whole
+ * lane urgent instead of overtaking the renewals before it).
+ * Admission: when `limit` items already wait, a legacy item is refused unless its interface holds
+ * less than its fair share (limit / interfaces with items), in which case the interface holding
+ * the most items loses its newest renewal instead; a lease end or spooled event may likewise
+ * take a renewal's place. Every refused or evicted item is reported through `dropped` with its
+ * interface (the caller counts it as OVERLOAD); a refused spooled event is not (its file stays
+ * and the next scan offers it again). Acknowledged items bypass the limit because at most
  * `--ack-workers` of them are in the manager at once.
  *
  * Group commit without waiting: a commit (and its fsync) blocks the event loop, frames arriving
@@ -21,7 +34,8 @@
  * gets, per item, the seconds from that stamp to the end of its commit (the
  * dhcpmgr_receive_to_commit_seconds histogram).
  */
-import type { Ingest, IngestResult } from '../contract';
+import type { Channel, Ingest, IngestResult } from '../contract';
+import { Lanes, UNPARSED, classify } from './lanes';
 
 export interface Pending {
   ingest: Ingest;
@@ -29,7 +43,15 @@ export interface Pending {
   done?: (result: IngestResult) => void;
   /** performance.now() when offered; set by offer(). */
   queuedAt?: number;
+  /** Its lane: the interface name, or '' when the frame's name could not be read; set by offer(). */
+  lane?: string;
+  /** A lease end, or an acked or spooled event; set by offer(). */
+  urgent?: boolean;
 }
+
+/** Labels of drops that are not one interface's: unreadable names, and names beyond the cap. */
+export const DROP_UNPARSED = ':unparsed';
+export const DROP_OTHER = ':other';
 
 export interface BatchIngest {
   ingestBatch(items: Ingest[]): IngestResult[];
@@ -58,11 +80,20 @@ export interface QueueOptions {
   durable?: (cb: (err?: Error) => void) => void;
   /** Synchronous form of `durable` for drainAll (shutdown): flush and release every waiter. */
   flushDurable?: () => void;
+  /**
+   * An item refused for want of room, or evicted for a fairer one (never a spooled event, which
+   * stays on disk). `ifname` is its interface's label (see `overloadByInterface`).
+   */
+  dropped?: (channel: Channel, ifname: string) => void;
+  /** Most interface names that get their own drop label; later ones count as DROP_OTHER. Default 64. */
+  maxDropLabels?: number;
 }
 
 export class IngestQueue {
-  private items: Pending[] = [];
-  private head = 0;
+  private readonly lanes = new Lanes();
+  /** Drops per interface label, at most `maxDropLabels` names plus the two shared labels. */
+  private readonly drops = new Map<string, number>();
+  private dropNames = 0;
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private lastCommitMs = 0;
@@ -73,16 +104,51 @@ export class IngestQueue {
   constructor(private readonly engine: BatchIngest, private readonly opts: QueueOptions) {}
 
   get depth(): number {
-    return this.items.length - this.head;
+    return this.lanes.size;
   }
 
-  /** Queue an item; false when the queue is full (the caller drops and counts it). */
+  /** Interfaces (lanes) with an item waiting. */
+  get interfaces(): number {
+    return this.lanes.lanes;
+  }
+
+  /**
+   * Queue an item; false when it was refused because the queue is full (reported through
+   * `dropped` unless it is a spooled event). Getting in may evict another interface's renewal.
+   */
   offer(p: Pending, bypassLimit = false): boolean {
-    if (!bypassLimit && this.depth >= this.opts.limit) return false;
+    classify(p);
+    if (!bypassLimit && this.lanes.size >= this.opts.limit) {
+      const evicted = this.lanes.evictFor(p, this.opts.limit);
+      if (!evicted) {
+        if (p.ingest.channel !== 'spool') this.drop(p);
+        return false;
+      }
+      this.drop(evicted);
+    }
     p.queuedAt = performance.now();
-    this.items.push(p);
+    this.lanes.push(p);
     this.schedule(bypassLimit);
     return true;
+  }
+
+  /** Items lost to overload so far, by interface label (a copy). */
+  overloadByInterface(): Record<string, number> {
+    return Object.fromEntries(this.drops);
+  }
+
+  private drop(p: Pending): void {
+    const label = this.dropLabel(p.lane ?? UNPARSED);
+    this.drops.set(label, (this.drops.get(label) ?? 0) + 1);
+    this.opts.dropped?.(p.ingest.channel, label);
+  }
+
+  private dropLabel(lane: string): string {
+    if (lane === UNPARSED) return DROP_UNPARSED;
+    if (this.drops.has(lane)) return lane;
+    if (this.dropNames >= (this.opts.maxDropLabels ?? 64)) return DROP_OTHER;
+    this.dropNames++;
+    return lane;
   }
 
   /** Commit everything queued now, synchronously (shutdown); with `durable`, flush it too. */
@@ -129,16 +195,11 @@ export class IngestQueue {
   }
 
   private drainOnce(): void {
-    const end = Math.min(this.items.length, this.head + this.opts.batchSize);
-    const batch = this.items.slice(this.head, end);
-    this.head = end;
-    if (this.head === this.items.length) {
-      // Drained: drop the array, so that the frames of a burst are not kept alive until the next one.
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    const batch: Pending[] = [];
+    while (batch.length < this.opts.batchSize) {
+      const p = this.lanes.shift();
+      if (!p) break;
+      batch.push(p);
     }
     if (batch.length === 0) return;
     let results: IngestResult[];
@@ -183,14 +244,14 @@ export class IngestQueue {
   }
 }
 
-/** Log at most once per `intervalMs`, reporting how many were suppressed in between. */
-export function rateLimited(intervalMs: number, log: (suppressed: number) => void): () => void {
+/** Log at most once per `intervalMs` (with the arguments of that call), reporting how many were suppressed in between. */
+export function rateLimited<A extends unknown[] = []>(intervalMs: number, log: (suppressed: number, ...args: A) => void): (...args: A) => void {
   let last = 0;
   let suppressed = 0;
-  return () => {
+  return (...args: A) => {
     const now = Date.now();
     if (now - last >= intervalMs) {
-      log(suppressed);
+      log(suppressed, ...args);
       suppressed = 0;
       last = now;
     } else {

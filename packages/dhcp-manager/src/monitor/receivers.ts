@@ -2,7 +2,7 @@
  * The two receive loops. Both only wrap bytes into an Ingest and offer it to the queue: no
  * decoding, no store access, so the receive path never waits on slow work.
  * - legacy PULL: fire-and-forget frames from the C plugins; when the queue is full the frame is
- *   dropped and counted as OVERLOAD.
+ *   dropped (or takes a busier interface's place, queue.ts) and the queue reports it as OVERLOAD.
  * - acked REP: the envelope is parsed here (bad envelopes are answered at once); the item joins
  *   the current batch and the reply goes out only after the commit. At most `workers` requests
  *   are in the manager at once (transport.ts bindRep), so acked items may bypass the queue
@@ -16,7 +16,6 @@ import type { IngestQueue } from './queue';
 import { SenderAuth } from '../auth';
 
 export interface ReceiveHooks {
-  overload(channel: 'legacy' | 'acked'): void;
   badEnvelope(code: string, detail: string): void;
   socketError(where: string, err: Error): void;
 }
@@ -43,7 +42,7 @@ export function bindLegacy(addr: string, queue: IngestQueue, hooks: ReceiveHooks
   // Lazy: only the daemon loads the native addon.
   const { bindPull } = require('@dhcpmgr/plugin-msg/transport') as typeof import('@dhcpmgr/plugin-msg/transport');
   return bindPull(addr, (frame) => {
-    if (!queue.offer({ ingest: { frame, channel: 'legacy', receivedAt: Date.now() } })) hooks.overload('legacy');
+    queue.offer({ ingest: { frame, channel: 'legacy', receivedAt: Date.now() } });
   }, { rcvmaxsize: opts.rcvmaxsize, onError: (err) => hooks.socketError('listen', err) });
 }
 
@@ -63,10 +62,7 @@ export function bindAcked(addr: string, queue: IngestQueue, hooks: ReceiveHooks,
         ingest: { frame: env.payload, channel: 'acked', receivedAt: Date.now(), order: { bootId, monotonicNs, wallUs, senderPid }, authenticated: env.authenticated },
         done: (r) => resolve(encodeAck(ackFor(r))),
       }, true);
-      if (!ok) {
-        hooks.overload('acked');
-        resolve(encodeAck({ status: 'unavailable', reason: 'OVERLOAD' }));
-      }
+      if (!ok) resolve(encodeAck({ status: 'unavailable', reason: 'OVERLOAD' }));
     });
   }, (err) => encodeAck({ status: 'unavailable', reason: `internal error: ${(err as Error)?.message ?? String(err)}` }),
   { rcvmaxsize: opts.rcvmaxsize, workers: opts.workers, onError: (err) => hooks.socketError('ack-listen', err) });
