@@ -23,11 +23,11 @@ describe('dhcp-manager daemon: priorities under a legacy flood', () => {
   let e: Endpoints;
   beforeAll(() => requireBuilt());
   beforeEach(() => {
-    // HTTP 23200-23299 (random base, 8 ports of room), the legacy channel on TCP 23300-23399: over
+    // HTTP 23600-23699 (random base, 8 ports of room), the legacy channel on TCP 23700-23799: over
     // ipc:// a PUSH that closes right after its send can lose the frame (docs/wire-format.md).
     const k = Math.floor(Math.random() * 90);
-    e = endpoints(23200 + k, 'dhcpmgr-priority-');
-    e.pull = `tcp://127.0.0.1:${23300 + k}`;
+    e = endpoints(23600 + k, 'dhcpmgr-priority-');
+    e.pull = `tcp://127.0.0.1:${23700 + k}`;
   });
   afterEach(() => cleanup(e));
 
