@@ -145,7 +145,7 @@ export class Daemon {
     for (const ep of [c.listen, c.ackListen, c.events]) applyIpcPermissions(ep, c.ipcMode, c.ipcGroup);
     const http = c.http;
     if (http) {
-      // Loaded only with --http: a manager without it never loads fastify.
+      // Loaded only with --http: a manager without it never loads the HTTP server module.
       const { startHttp } = require('./http/server') as typeof import('./http/server');
       this.server = await this.bind(`${http.host}:${http.port}`, () => startHttp(this.api(), http.host, http.port, (err) => this.note('http', err), { page: true }));
     }

@@ -1,6 +1,7 @@
 /**
- * fastify is loaded only when the HTTP server is on: a manager started with `--http off` (built
- * dist, a fresh node process, so require.cache is the real one) has no fastify module loaded.
+ * The HTTP server module is loaded only when the HTTP server is on: a manager started with
+ * `--http off` (built dist, a fresh node process, so require.cache is the real one) has not
+ * loaded dist/http/server.js nor anything it brings (the event stream, the page renderer).
  */
 import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { requireBuilt, PKG } from '../__fixtures__/daemon-harness';
 
-function loadedFastify(http: string): { fastify: boolean; out: string } {
+function loadedHttp(http: string): { http: boolean; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-lazy-'));
   try {
     const script = `
@@ -18,13 +19,13 @@ function loadedFastify(http: string): { fastify: boolean; out: string } {
       const c = resolveConfig({ http: ${JSON.stringify(http)}, listen: 'off', 'ack-listen': 'off', events: 'off',
         'state-dir': ${JSON.stringify(join(dir, 'state'))}, 'spool-dir': ${JSON.stringify(join(dir, 'spool'))} });
       startDaemon(c, pino({ level: 'silent' })).then(async (d) => {
-        const fastify = Object.keys(require.cache).some((k) => k.includes('/node_modules/fastify/'));
+        const http = Object.keys(require.cache).some((k) => k.startsWith(${JSON.stringify(join(PKG, 'dist', 'http') + '/')}));
         await d.stop();
-        console.log(JSON.stringify({ fastify }));
+        console.log(JSON.stringify({ http }));
       });`;
     const r = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 20000 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
-    return { fastify: line.startsWith('{') ? (JSON.parse(line) as { fastify: boolean }).fastify : true, out: r.stdout + r.stderr };
+    return { http: line.startsWith('{') ? (JSON.parse(line) as { http: boolean }).http : true, out: r.stdout + r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -32,12 +33,12 @@ function loadedFastify(http: string): { fastify: boolean; out: string } {
 
 beforeAll(() => requireBuilt());
 
-it('does not load fastify when HTTP is off', () => {
-  const r = loadedFastify('off');
-  expect([r.fastify, r.out]).toEqual([false, expect.stringContaining('{"fastify":false}')]);
+it('does not load the HTTP server when HTTP is off', () => {
+  const r = loadedHttp('off');
+  expect([r.http, r.out]).toEqual([false, expect.stringContaining('{"http":false}')]);
 });
 
-it('loads fastify when HTTP is on (so the check above can fail)', () => {
-  const r = loadedFastify('127.0.0.1:0');
-  expect([r.fastify, r.out]).toEqual([true, expect.stringContaining('{"fastify":true}')]);
+it('loads the HTTP server when HTTP is on (so the check above can fail)', () => {
+  const r = loadedHttp('127.0.0.1:0');
+  expect([r.http, r.out]).toEqual([true, expect.stringContaining('{"http":true}')]);
 });

@@ -1,16 +1,17 @@
 /**
- * The HTTP API on fastify 5. Loopback by default. Inputs are described by JSON schemas; the
- * handlers map a schema failure to the same `{ error }` bodies the API has always answered.
+ * The HTTP API on Node's own `http` module: a table of exact paths, each with its GET (HEAD runs
+ * the same handler and sends the headers only) and, for the TR-181 path, PATCH. Loopback by default.
  *   GET  /api/v1/tr181?path=P[&path=P2]  /api/v1/leases  /api/v1/history?if=NAME&limit=N
  *   GET  /api/v1/status  /metrics  /healthz
  *   PATCH /api/v1/tr181   (bearer token; only when the api has `write`)
  *   GET  /api/v1/events/stream  (server-sent events; only when the api has `subscribe`)
  *   GET  /  and /page/*   (the status page; only with `{ page: true }`)
- * The daemon requires this module only when --http is given, so a manager without HTTP never
- * loads fastify.
+ * A known path with another method is 405 with `allow`, any other path 404, every error an
+ * `{ error }` body. Nine fixed routes and three inputs need no framework, whose schema compiler
+ * alone would cost the daemon megabytes of private memory (docs/architecture.md, "Decisions").
+ * The daemon requires this module only when --http is given.
  */
-import type { Server } from 'http';
-import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'http';
 import { openStream, StreamItem } from './stream';
 import { loadPageAssets, renderPage } from './page/render';
 
@@ -40,153 +41,219 @@ export interface HttpOptions {
   heartbeatMs?: number;
 }
 
-const READ_ROUTES = ['/api/v1/tr181', '/api/v1/leases', '/api/v1/history', '/api/v1/status', '/metrics', '/healthz'];
-const STREAM_ROUTE = '/api/v1/events/stream';
-
-function send(reply: FastifyReply, code: number, body: unknown, type = 'application/json'): FastifyReply {
-  const text = type === 'application/json' ? `${JSON.stringify(body)}\n` : String(body);
-  return reply.code(code).header('content-type', type).header('cache-control', 'no-store').send(text);
-}
-
-/** The raw text of a query parameter, for error messages that quote what the caller sent. */
-function rawParam(req: FastifyRequest, name: string): string | null {
-  return new URL(req.url, 'http://localhost').searchParams.get(name);
-}
-
-const tr181Query = {
-  type: 'object',
-  properties: { path: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 } },
-  required: ['path'],
-} as const;
-
-const historyQuery = {
-  type: 'object',
-  properties: { if: { type: 'string' }, limit: { type: 'integer', minimum: 1 } },
-} as const;
-
 /** The largest PATCH body accepted (413 above it). */
 export const MAX_WRITE_BODY = 64 * 1024;
 
-const patchBody = {
-  type: 'object',
-  minProperties: 1,
-  propertyNames: { type: 'string', pattern: '^Device\\.' },
-} as const;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-function readRoutes(app: FastifyInstance, api: ApiSource): void {
-  app.get('/api/v1/tr181', { schema: { querystring: tr181Query }, attachValidation: true }, async (req, reply) => {
-    if (req.validationError) return send(reply, 400, { error: 'give at least one path parameter, e.g. ?path=Device.DHCPv4.Client.' });
-    const r = api.get((req.query as { path: string[] }).path);
-    return r.ok ? send(reply, 200, { values: r.values }) : send(reply, 404, { error: r.error });
-  });
-  app.get('/api/v1/leases', async (_req, reply) => send(reply, 200, { leases: api.leases() }));
-  app.get('/api/v1/history', { schema: { querystring: historyQuery }, attachValidation: true }, async (req, reply) => {
-    if (req.validationError) return send(reply, 400, { error: `limit ${JSON.stringify(rawParam(req, 'limit'))}: expected a positive integer` });
-    const q = req.query as { if?: string; limit?: number };
-    return send(reply, 200, { events: api.history(q.if, q.limit) });
-  });
-  app.get('/api/v1/status', async (_req, reply) => send(reply, 200, api.status()));
-  app.get('/metrics', async (_req, reply) => {
-    const m = await api.metrics();
-    return send(reply, 200, m.body, m.contentType);
-  });
-  app.get('/healthz', async (_req, reply) => send(reply, 200, 'ok\n', 'text/plain'));
+/** `query` is the raw text after `?` ('' for none). */
+type Handler = (req: IncomingMessage, res: ServerResponse, query: string) => Promise<void> | void;
+
+interface Route {
+  get: Handler;
+  /** GET also answers HEAD (not on the event stream: a HEAD would hold its connection for nothing). */
+  head: boolean;
+  patch?: Handler;
+  /** The 405 message for another method. */
+  refuse: (method: string) => string;
+}
+
+/** A JSON body is `JSON.stringify(body)` and a newline; HEAD gets the same headers and no body. */
+function send(res: ServerResponse, code: number, body: unknown, type = JSON_TYPE, headers: OutgoingHttpHeaders = {}): void {
+  const text = type === JSON_TYPE ? `${JSON.stringify(body)}\n` : String(body);
+  res.writeHead(code, { ...headers, 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+const readOnly = (method: string): string => `${method} is not allowed; this API is read-only`;
+
+/** `limit`: a positive integer, written as JavaScript reads a number (`5`, ` 5`, `5.0`, `5e0`). */
+function positiveInteger(raw: string): number | undefined {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+function readRoutes(api: ApiSource): Array<[string, Handler]> {
+  return [
+    ['/api/v1/tr181', (_req, res, query) => {
+      const paths = new URLSearchParams(query).getAll('path');
+      if (paths.length === 0 || paths.includes('')) return send(res, 400, { error: 'give at least one path parameter, e.g. ?path=Device.DHCPv4.Client.' });
+      const r = api.get(paths);
+      return r.ok ? send(res, 200, { values: r.values }) : send(res, 404, { error: r.error });
+    }],
+    ['/api/v1/leases', (_req, res) => send(res, 200, { leases: api.leases() })],
+    ['/api/v1/history', (_req, res, query) => {
+      const q = new URLSearchParams(query);
+      const ifs = q.getAll('if');
+      if (ifs.length > 1) return send(res, 400, { error: `if: expected one interface name, got ${ifs.length}` });
+      const limits = q.getAll('limit');
+      const limit = limits.length === 1 ? positiveInteger(limits[0]!) : undefined;
+      if (limits.length > 0 && limit === undefined) return send(res, 400, { error: `limit ${JSON.stringify(limits[0])}: expected a positive integer` });
+      return send(res, 200, { events: api.history(ifs[0], limit) });
+    }],
+    ['/api/v1/status', (_req, res) => send(res, 200, api.status())],
+    ['/metrics', async (_req, res) => {
+      const m = await api.metrics();
+      send(res, 200, m.body, m.contentType);
+    }],
+    ['/healthz', (_req, res) => send(res, 200, 'ok\n', 'text/plain')],
+  ];
 }
 
 /** The token of an `Authorization: Bearer <token>` header; undefined for no header or another scheme. */
-function bearer(req: FastifyRequest): string | undefined {
+function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   return m ? m[1] : undefined;
 }
 
 /**
- * PATCH /api/v1/tr181. The token is checked when the request arrives (onRequest), before its
- * body is read or parsed, so a sender without a valid token learns nothing about body handling.
- * The body is JSON whatever its content type (the CLI sends application/json; curl users often
- * send none); errors keep the API's `{ error }` shape.
+ * The request body as UTF-8 text; 'too-large' as soon as it passes `limit` bytes (by its
+ * content-length, or counted while it arrives: the rest is not kept); 'gone' if the client left.
  */
-function writeRoute(app: FastifyInstance, api: ApiSource): void {
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
-      try {
-        done(null, JSON.parse(text as string));
-      } catch (err) {
-        done(Object.assign(new Error(`body is not JSON: ${(err as Error).message}`), { statusCode: 400 }), undefined);
-      }
-    });
-    scope.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
-      send(reply, err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500, { error: err.message }));
-    const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      const auth = api.write ? api.write.authorize(bearer(req)) : 'disabled';
-      if (auth === 'disabled') return send(reply, 403, { error: 'writes are disabled: start the manager with --api-token-file FILE to allow them' });
-      if (auth === 'missing') return send(reply.header('www-authenticate', 'Bearer'), 401, { error: 'a write needs "Authorization: Bearer <token>" (the token in the manager\'s --api-token-file)' });
-      if (auth === 'bad') return send(reply, 403, { error: 'bad bearer token' });
-      return undefined;
+function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large' | 'gone'> {
+  if (Number(req.headers['content-length']) > limit) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (r: string | 'too-large' | 'gone'): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      resolve(r);
     };
-    scope.patch('/api/v1/tr181', { schema: { body: patchBody }, attachValidation: true, onRequest }, async (req, reply) => {
-      if (req.validationError) return send(reply, 400, { error: `bad body: expected a JSON object of TR-181 paths and values, e.g. {"Device.DHCPv4.Client.1.Enable": false} (${req.validationError.message})` });
-      const r = await api.write!.set(req.body as Record<string, unknown>);
-      return r.ok ? send(reply, 200, { applied: r.applied }) : send(reply, 400, { errors: r.errors });
-    });
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) finish('too-large');
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(Buffer.concat(chunks, size).toString('utf8'));
+    const onGone = (): void => finish('gone');
+    req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone);
   });
 }
 
-function pageRoutes(app: FastifyInstance, api: ApiSource): void {
-  const assets = loadPageAssets();
-  app.get('/', async (_req, reply) => send(reply, 200, renderPage(api, Date.now()), 'text/html; charset=utf-8'));
-  app.get('/page/:name', async (req, reply) => {
-    const a = assets.get((req.params as { name: string }).name);
-    if (!a) return send(reply, 404, { error: `no such resource: ${req.url}` });
-    return reply.code(200).header('content-type', a.type).header('cache-control', 'no-cache').send(a.body);
-  });
+/** Why `body` is not a write (a JSON object of one or more `Device.` paths), or undefined if it is one. */
+function badWrite(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be an object';
+  const keys = Object.keys(body);
+  if (keys.length === 0) return 'body must have at least 1 property';
+  const other = keys.find((k) => !k.startsWith('Device.'));
+  return other === undefined ? undefined : `property name ${JSON.stringify(other)} must start with "Device."`;
 }
 
-function build(api: ApiSource, opts: HttpOptions, onError: (err: Error) => void): FastifyInstance {
-  const app = Fastify({ logger: false, keepAliveTimeout: 1000, forceCloseConnections: true, bodyLimit: MAX_WRITE_BODY });
-  readRoutes(app, api);
-  writeRoute(app, api);
-  const known = [...READ_ROUTES];
+/**
+ * PATCH /api/v1/tr181. The token is checked when the request arrives, before its body is read or
+ * parsed, so a sender without a valid token learns nothing about body handling. The body is JSON
+ * whatever its content type (the CLI sends application/json; curl users often send none).
+ */
+function writeHandler(api: ApiSource): Handler {
+  return async (req, res) => {
+    const auth = api.write ? api.write.authorize(bearer(req)) : 'disabled';
+    if (auth === 'disabled') return send(res, 403, { error: 'writes are disabled: start the manager with --api-token-file FILE to allow them' });
+    if (auth === 'missing') return send(res, 401, { error: 'a write needs "Authorization: Bearer <token>" (the token in the manager\'s --api-token-file)' }, JSON_TYPE, { 'www-authenticate': 'Bearer' });
+    if (auth === 'bad') return send(res, 403, { error: 'bad bearer token' });
+    const text = await readBody(req, MAX_WRITE_BODY);
+    if (text === 'gone') return undefined;
+    // The unread rest of the body must not be taken for the next request: close the connection.
+    if (text === 'too-large') return send(res, 413, { error: `request body is larger than ${MAX_WRITE_BODY} bytes` }, JSON_TYPE, { connection: 'close' });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      return send(res, 400, { error: `body is not JSON: ${(err as Error).message}` });
+    }
+    const bad = badWrite(body);
+    if (bad) return send(res, 400, { error: `bad body: expected a JSON object of TR-181 paths and values, e.g. {"Device.DHCPv4.Client.1.Enable": false} (${bad})` });
+    const r = await api.write!.set(body as Record<string, unknown>);
+    return r.ok ? send(res, 200, { applied: r.applied }) : send(res, 400, { errors: r.errors });
+  };
+}
+
+function pageRoutes(api: ApiSource): Array<[string, Handler]> {
+  const assets: Array<[string, Handler]> = [...loadPageAssets()].map(([name, a]) => [`/page/${name}`, (_req, res) => {
+    res.writeHead(200, { 'content-type': a.type, 'cache-control': 'no-cache', 'content-length': a.body.length });
+    res.end(res.req.method === 'HEAD' ? undefined : a.body);
+  }]);
+  return [['/', (_req, res) => send(res, 200, renderPage(api, Date.now()), 'text/html; charset=utf-8')], ...assets];
+}
+
+function routes(api: ApiSource, opts: HttpOptions): Map<string, Route> {
+  const table = new Map<string, Route>();
+  for (const [path, get] of readRoutes(api)) table.set(path, { get, head: true, refuse: readOnly });
+  Object.assign(table.get('/api/v1/tr181')!, { patch: writeHandler(api), refuse: (m: string) => `${m} is not allowed; use GET to read or PATCH to write` });
   if (api.subscribe) {
-    known.push(STREAM_ROUTE);
     const subscribe = api.subscribe.bind(api);
-    // GET only: a HEAD on an endless stream would hold its connection open for nothing.
-    app.route({ method: 'GET', url: STREAM_ROUTE, exposeHeadRoute: false, handler: (req, reply) => {
-      reply.hijack();
-      openStream(req.raw, reply.raw, subscribe, opts.heartbeatMs ?? 15000);
-    } });
+    const heartbeatMs = opts.heartbeatMs ?? 15000;
+    table.set('/api/v1/events/stream', { get: (req, res) => openStream(req, res, subscribe, heartbeatMs), head: false, refuse: readOnly });
   }
-  if (opts.page) pageRoutes(app, api);
-  // Unmatched method + path: a known path with another method is 405, anything else 404.
-  app.setNotFoundHandler(async (req, reply) => {
-    const path = new URL(req.url, 'http://localhost').pathname;
-    if (!known.includes(path)) return send(reply, 404, { error: `no such resource: ${path}` });
-    if (path === '/api/v1/tr181') return send(reply.header('allow', 'GET, HEAD, PATCH'), 405, { error: `${req.method} is not allowed; use GET to read or PATCH to write` });
-    return send(reply.header('allow', 'GET, HEAD'), 405, { error: `${req.method} is not allowed; this API is read-only` });
-  });
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
-    // Errors fastify raises before a handler runs (bad JSON, wrong content type, too large) are the caller's.
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(reply, err.statusCode, { error: err.message });
-    onError(err);
-    return send(reply, 500, { error: err.message });
-  });
-  return app;
+  if (opts.page) for (const [path, get] of pageRoutes(api)) table.set(path, { get, head: true, refuse: readOnly });
+  return table;
 }
 
-const APPS = new WeakMap<Server, FastifyInstance>();
+/** The path of a request target: origin form (`/p?q`) or absolute form (`http://h/p?q`), percent-decoded. */
+function target(url: string): { path: string; query: string } {
+  if (!url.startsWith('/')) {
+    try {
+      const u = new URL(url);
+      url = u.pathname + u.search;
+    } catch {
+      return { path: url, query: '' };
+    }
+  }
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  let decoded = path;
+  try {
+    if (path.includes('%')) decoded = decodeURI(path);
+  } catch {
+    // A malformed escape matches no route; the 404 quotes it as sent.
+  }
+  return { path: decoded, query: q < 0 ? '' : url.slice(q + 1) };
+}
+
+function handle(table: Map<string, Route>, req: IncomingMessage, res: ServerResponse, onError: (err: Error) => void): void {
+  const { path, query } = target(req.url ?? '/');
+  const route = table.get(path);
+  if (!route) return send(res, 404, { error: `no such resource: ${path}` });
+  const method = req.method ?? 'GET';
+  const handler = method === 'GET' || (method === 'HEAD' && route.head) ? route.get : method === 'PATCH' ? route.patch : undefined;
+  if (!handler) {
+    const allow = ['GET', ...(route.head ? ['HEAD'] : []), ...(route.patch ? ['PATCH'] : [])].join(', ');
+    return send(res, 405, { error: route.refuse(method) }, JSON_TYPE, { allow });
+  }
+  const fail = (thrown: unknown): void => {
+    const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+    onError(err);
+    if (res.headersSent) res.destroy();
+    else send(res, 500, { error: err.message });
+  };
+  try {
+    const done = handler(req, res, query);
+    if (done) done.catch(fail);
+  } catch (err) {
+    fail(err);
+  }
+}
 
 export async function startHttp(api: ApiSource, host: string, port: number, onError: (err: Error) => void, opts: HttpOptions = {}): Promise<Server> {
-  const app = build(api, opts, onError);
-  await app.listen({ host, port });
-  app.server.on('error', onError);
-  APPS.set(app.server, app);
-  return app.server;
+  const table = routes(api, opts);
+  const server = createServer((req, res) => handle(table, req, res, onError));
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', onError);
+  return server;
 }
 
-export async function stopHttp(server: Server): Promise<void> {
-  const app = APPS.get(server);
-  if (!app) return;
-  APPS.delete(server);
-  await app.close();
+/** Stops listening and closes every connection at once, open event streams included. */
+export function stopHttp(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

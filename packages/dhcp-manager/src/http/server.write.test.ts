@@ -136,7 +136,31 @@ describe('GET /api/v1/events/stream', () => {
   it('answers HEAD on the stream with 405 instead of holding a connection open', async () => {
     const r = await call(port, 'HEAD', '/api/v1/events/stream');
     expect(r.status).toBe(405);
+    expect(r.headers.allow).toBe('GET');
     expect(listeners.size).toBe(0);
+  });
+
+  it('is closed by stopHttp: the open stream ends and unsubscribes', async () => {
+    const own = await startHttp(api(false), '127.0.0.1', 0, () => undefined);
+    // Wrapped in an object: a promise resolved with a promise would wait for that one.
+    const { ended } = await new Promise<{ ended: Promise<string> }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: (own.address() as AddressInfo).port, path: '/api/v1/events/stream' }, (res) => {
+        let text = '';
+        const closed = new Promise<string>((r) => res.on('close', () => r(text)));
+        res.on('data', (c) => {
+          text += c;
+          if (text.includes(': connected')) resolve({ ended: closed });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(listeners.size).toBe(1);
+    // Without closing the stream's connection this would wait for ever (and the test time out).
+    await stopHttp(own);
+    expect(await ended).toMatch(/^retry: \d+\n: connected\n\n$/);
+    expect(listeners.size).toBe(0);
+    expect(own.listening).toBe(false);
   });
 });
 
