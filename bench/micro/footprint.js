@@ -37,7 +37,7 @@ const PARTS = [
   ['+ the engine and model (lease state, TR-181 tree)', `
     const { Engine } = require(DIST + '/engine.js'); const { PubSink } = require(DIST + '/publisher.js');
     const engine = new Engine(durable.store, { abi: 'auto' }, { logger: log, metrics, sink: new PubSink(null), keeper: durable.keeper });`],
-  ['+ fastify (the HTTP API and the status page)', `
+  ['+ the HTTP API and the status page (node:http)', `
     const { startHttp } = require(DIST + '/http/server.js');
     startHttp({ get: (p) => engine.get(p), leases: () => engine.leases(), history: () => [], status: () => ({}), metrics: async () => ({ contentType: 'text/plain', body: '' }), subscribe: () => () => undefined },
       '127.0.0.1', 0, () => undefined, { page: true });`],
