@@ -2,7 +2,7 @@
  * The MQTT outbox on a real engine and a real SQLite store: rows commit with the leases or not at
  * all, in commit order, bounded with the oldest dropped, and the retained state kept apart.
  */
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import pino from 'pino';
@@ -12,6 +12,7 @@ import { eventJson } from '../events';
 import { ManagerMetrics } from '../metrics';
 import { legacy, v4, v4Clear, v6 } from '../__fixtures__/fixtures';
 import { T0 } from '../__fixtures__/harness';
+import { StoreKeeper } from '../store/keeper';
 import { COMPRESS_FROM, Outbox } from './outbox';
 import { Store } from '../store/store';
 
@@ -177,5 +178,28 @@ describe('MQTT outbox', () => {
     expect(again.outbox.counts()).toEqual({ depth: 2, dropped: 1, nextSeq: 4 });
     again.engine.ingestBatch([renew('wan0', 4)]);
     expect(again.outbox.take(0, 10).map((x) => x.seq)).toEqual([3, 4]);
+  });
+
+  it('opens on the store reopened at its path after the state dir vanished, and numbers on', () => {
+    const base = mkdtempSync(join(tmpdir(), 'dhcpmgr-outbox-'));
+    dirs.push(base);
+    mkdirSync(join(base, 'vol'));
+    const stateDir = join(base, 'vol', 'state');
+    const keeper = new StoreKeeper({ stateDir, durability: 'normal', historyPerInterface: 100 });
+    const outbox = new Outbox(100);
+    const events: LeaseEvent[] = [];
+    const engine = new Engine(keeper.store, { abi: 'auto', clock: () => T0 }, {
+      logger: pino({ level: 'silent' }), metrics: new ManagerMetrics(), keeper, commitHook: outbox,
+      sink: { publish: (e) => events.push(e), publishReject: () => undefined }, applier: { name: 'none', apply: () => undefined, idle: async () => undefined },
+    });
+    try {
+      engine.ingestBatch([renew('wan0', 1), renew('wan0', 2)]);
+      rmSync(stateDir, { recursive: true });
+      expect(engine.ingestBatch([renew('wan0', 3)])[0]!.status).toBe('applied');
+      expect(outbox.take(0, 10).map((x) => [x.seq, x.body])).toEqual([[3, eventJson(events[2]!)]]);
+      expect(outbox.counts()).toEqual({ depth: 1, dropped: 0, nextSeq: 4 });
+    } finally {
+      keeper.close();
+    }
   });
 });

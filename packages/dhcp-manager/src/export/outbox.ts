@@ -89,6 +89,8 @@ export class Outbox implements CommitHook {
   private ackTxn: ((seq: number) => number) | undefined;
   /** The last row take() decoded: the exporter reads a big row in several window-sized parts. */
   private decoded: { seq: number; paths: string[]; bodies: string[] } | undefined;
+  /** The next event number handed out so far: a store reopened empty at its path (store/guard.ts) numbers on from it. */
+  private seqFloor = 1;
 
   /** `onEnqueue` runs inside the transaction (it must only schedule work, never touch the store). */
   constructor(readonly limit: number, private readonly onEnqueue: () => void = () => undefined) {
@@ -104,7 +106,9 @@ export class Outbox implements CommitHook {
     const db = store.database;
     this.store = store;
     db.exec(SCHEMA);
+    db.prepare('UPDATE mqtt_outbox_meta SET next_seq = MAX(next_seq, ?) WHERE k = 0').run(this.seqFloor);
     this.db = db;
+    this.decoded = undefined;
     const st: Statements = {
       insert: db.prepare('INSERT INTO mqtt_outbox (seq, n, skip, data) VALUES (?, ?, 0, ?)'),
       bump: db.prepare('UPDATE mqtt_outbox_meta SET next_seq = next_seq + @n, depth = depth + @n WHERE k = 0 RETURNING next_seq - @n AS first, depth'),
@@ -143,6 +147,7 @@ export class Outbox implements CommitHook {
     }
     const { first, depth } = st.bump.get({ n: events.length }) as { first: number; depth: number };
     st.insert.run(first, events.length, encodeRow(paths, bodies));
+    this.seqFloor = first + events.length;
     for (const { ifname, record } of records) this.dirty.add(recordKey(ifname, record.version));
     if (depth > this.limit) this.drop(depth - this.limit);
     this.onEnqueue();
