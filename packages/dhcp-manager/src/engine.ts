@@ -36,7 +36,7 @@ import { leaseViews } from './model/views';
 import { route } from './router';
 import type { StoreKeeping } from './store/keeper';
 import type { StoreRecovery } from './store/recover';
-import type { Store, StoredOrder } from './store/store';
+import type { HistoryRef, Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
 export interface EngineDeps {
@@ -50,12 +50,13 @@ export interface EngineDeps {
 /**
  * Runs inside the store transaction of every ingest batch and expiry round, after the lease rows:
  * what it writes commits or rolls back with them. `records` are the records the transaction
- * wrote (final state per interface and version). `open` gets the store before any commit to it:
- * at start, and again when the store was reopened at its path.
+ * wrote (final state per interface and version); `refs[i]` is where history keeps `events[i]`.
+ * `open` gets the store before any commit to it: at start, and again when the store was reopened
+ * at its path.
  */
 export interface CommitHook {
   open(store: Store): void;
-  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>): void;
+  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>, refs: HistoryRef[]): void;
 }
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
@@ -269,7 +270,7 @@ export class Engine {
       hook.open(this.store);
       this.hookStore = this.store;
     }
-    change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
+    change.commit(this.store, hook ? (events, records, refs) => hook.inTransaction(events, records, refs) : undefined);
   }
 
   /**
