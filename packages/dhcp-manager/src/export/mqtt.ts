@@ -187,9 +187,9 @@ export class MqttExporter {
     }
   }
 
-  /** New rows committed (called inside the engine's transaction: only schedules). */
+  /** New rows committed (called inside the engine's transaction: only schedules). Not connected: nothing to do, the next connection reads them. */
   kick(): void {
-    if (this.scheduled || !this.started || this.stopped) return;
+    if (this.scheduled || !this.started || this.stopped || !this.connected) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;

@@ -44,6 +44,10 @@ function rig(limit: number, o: RigOptions = {}): Rig {
 }
 
 const kept = (store: Store) => (store.database.prepare('SELECT gseq FROM mqtt_outbox_kept ORDER BY gseq').pluck().all() as number[]).length;
+const rows = (store: Store) => ({
+  ref: store.database.prepare('SELECT COUNT(*) FROM mqtt_outbox_ref').pluck().get() as number,
+  inline: store.database.prepare('SELECT COUNT(*) FROM mqtt_outbox').pluck().get() as number,
+});
 
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
@@ -78,38 +82,67 @@ describe('MQTT outbox', () => {
     expect(leaseTimes(5)).toEqual([]);
   });
 
-  it('keeps the events the history ring overwrote while they waited, and drops the copies once they left', () => {
+  it('adds ref rows while the outbox holds at most a ring of events, inline rows beyond; keeps the ref events the ring overwrote while they waited', () => {
     const r = rig(1000, { history: 3 });
     for (let i = 1; i <= 10; i++) r.engine.ingestBatch([renew('wan0', 1000 + i)]);
+    expect(rows(r.store)).toEqual({ ref: 3, inline: 7 });
     expect(r.engine.history('wan0').map((e) => e.lease.leaseTime)).toEqual([1008, 1009, 1010]);
-    expect(kept(r.store)).toBe(7);
+    // The ring overwrote 1001-1007: the three of ref rows were kept, the inline ones hold their text.
+    expect(kept(r.store)).toBe(3);
     const all = r.outbox.take(0, 100);
     expect(all.map((x) => x.body)).toEqual(r.events.map(eventJson));
     expect(all.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(r.outbox.ackThrough(5)).toBe(5);
-    expect(kept(r.store)).toBe(2);
-    expect(r.outbox.take(0, 100).map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([1006, 1007, 1008, 1009, 1010]);
-    expect(r.outbox.ackThrough(10)).toBe(5);
+    expect(all.map((x) => x.client)).toEqual(Array(10).fill('Device.DHCPv4.Client.1'));
+    expect(r.outbox.ackThrough(2)).toBe(2);
+    expect(kept(r.store)).toBe(1);
+    expect(r.outbox.take(0, 100).map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010]);
+    expect(r.outbox.ackThrough(10)).toBe(8);
     expect(kept(r.store)).toBe(0);
-    // Nothing waiting: overwriting the ring keeps nothing.
-    for (let i = 11; i <= 15; i++) r.engine.ingestBatch([renew('wan0', 1000 + i)]);
-    expect(r.outbox.ackThrough(15)).toBe(5);
+    expect(rows(r.store)).toEqual({ ref: 0, inline: 0 });
+    // A broker that keeps up: ref rows only, and the ring overwrites acknowledged events without a copy.
+    for (let i = 11; i <= 20; i++) {
+      r.engine.ingestBatch([renew('wan0', 1000 + i)]);
+      expect(r.outbox.take(i - 1, 10).map((x) => [x.seq, x.body])).toEqual([[i, eventJson(r.events[i - 1]!)]]);
+      expect(r.outbox.ackThrough(i)).toBe(1);
+    }
     expect(kept(r.store)).toBe(0);
+    expect(r.outbox.counts()).toEqual({ depth: 0, dropped: 0, nextSeq: 21 });
   });
 
-  it('reads back a commit with more events of one interface than its ring holds, in order, also in parts', () => {
-    const r = rig(1000, { history: 2 });
-    const n = 40;
-    r.engine.ingestBatch(Array.from({ length: n }, (_, i) => renew(`wan${i % 5}`, 1000 + i)));
+  it('reads back a commit of many events as a ref row and a bigger one compressed inline, in order, also in parts', () => {
+    const r = rig(1000, { history: 100 });
+    r.engine.ingestBatch(Array.from({ length: 40 }, (_, i) => renew(`wan${i % 5}`, 1000 + i)));
+    r.engine.ingestBatch(Array.from({ length: 80 }, (_, i) => renew(`wan${i % 7}`, 2000 + i)));
     r.engine.ingestBatch([renew('wan0', 5000)]);
+    expect(rows(r.store)).toEqual({ ref: 1, inline: 2 });
+    expect(r.store.database.prepare('SELECT typeof(data) FROM mqtt_outbox ORDER BY seq').pluck().all()).toEqual(['blob', 'text']);
     const all = r.outbox.take(0, 1000);
-    expect(all.map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([...Array.from({ length: n }, (_, i) => 1000 + i), 5000]);
+    expect(all.map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([
+      ...Array.from({ length: 40 }, (_, i) => 1000 + i), ...Array.from({ length: 80 }, (_, i) => 2000 + i), 5000]);
     expect(all.map((x) => x.body)).toEqual(r.events.map(eventJson));
-    expect(all.slice(0, 5).map((x) => x.client)).toEqual(['Device.DHCPv4.Client.1', 'Device.DHCPv4.Client.2', 'Device.DHCPv4.Client.3', 'Device.DHCPv4.Client.4', 'Device.DHCPv4.Client.5']);
-    expect(r.outbox.take(10, 1000).map((x) => x.seq)).toEqual(all.slice(10).map((x) => x.seq));
-    expect(r.outbox.take(10, 1000).map((x) => x.body)).toEqual(all.slice(10).map((x) => x.body));
+    expect(all.map((x) => x.client)).toEqual(r.events.map((e) => e.tr181Event.slice(0, -'.Events'.length)));
+    for (const from of [10, 39, 40, 75, 120]) {
+      expect(r.outbox.take(from, 1000).map((x) => [x.seq, x.body])).toEqual(all.slice(from).map((x) => [x.seq, x.body]));
+    }
     expect(r.outbox.ackThrough(20)).toBe(20);
     expect(r.outbox.take(0, 1000).map((x) => x.seq)).toEqual(all.slice(20).map((x) => x.seq));
+    expect(r.outbox.ackThrough(60)).toBe(40);
+    expect(rows(r.store)).toEqual({ ref: 0, inline: 2 });
+    expect(r.outbox.take(0, 1000).map((x) => x.seq)).toEqual(all.slice(60).map((x) => x.seq));
+  });
+
+  it('stores any text of a compressed inline row as it was, also beyond ASCII', () => {
+    const r = rig(1000, { history: 1 });
+    const events: LeaseEvent[] = Array.from({ length: COMPRESS_FROM + 3 }, (_, i) => ({
+      tr181Event: `Device.DHCPv6.Client.${1 + (i % 3)}.Events`, ifname: `wan${i % 3}`, version: 6, msgType: 3, msgTypeName: 'LEASE_UPDATE',
+      time: T0 + i, lease: { domains: [`ex\u00e4mple-${i}.net`, '\u6d4b\u8bd5', 'tab\tand "quote"'], n: i }, cause: 'bound',
+    }));
+    r.store.transaction(() => r.outbox.inTransaction(events, [], events.map((e) => r.store.addHistory(e))));
+    expect(rows(r.store)).toEqual({ ref: 0, inline: 1 });
+    expect(r.store.database.prepare('SELECT typeof(data) FROM mqtt_outbox').pluck().get()).toBe('blob');
+    const read = r.outbox.take(0, 1000);
+    expect(read.map((x) => x.body)).toEqual(events.map(eventJson));
+    expect(read.map((x) => x.client)).toEqual(events.map((e) => e.tr181Event.slice(0, -'.Events'.length)));
   });
 
   it('renders the committed state of each client, only the changed ones on request, and an empty payload at lease end', () => {
@@ -233,12 +266,14 @@ describe('MQTT outbox', () => {
 
   it('returns an event whose text is gone without a body, and counts it as dropped when it is passed over', () => {
     const r = rig(1000, { history: 1 });
-    r.engine.ingestBatch([renew('wan0', 1), renew('wan0', 2), renew('wan0', 3)]);
-    expect(kept(r.store)).toBe(2);
+    r.engine.ingestBatch([renew('wan0', 1)]);
+    r.engine.ingestBatch([renew('wan0', 2), renew('wan0', 3)]);
+    expect(rows(r.store)).toEqual({ ref: 1, inline: 1 });
+    expect(kept(r.store)).toBe(1);
     r.store.database.prepare('DELETE FROM mqtt_outbox_kept WHERE gseq = (SELECT MIN(gseq) FROM mqtt_outbox_kept)').run();
-    const rows = r.outbox.take(0, 10);
-    expect(rows.map((x) => x.body === undefined)).toEqual([true, false, false]);
-    expect(rows.slice(1).map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([2, 3]);
+    const read = r.outbox.take(0, 10);
+    expect(read.map((x) => x.body === undefined)).toEqual([true, false, false]);
+    expect(read.slice(1).map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([2, 3]);
     expect(r.outbox.ackThrough(3, 1)).toBe(3);
     expect(r.outbox.counts()).toEqual({ depth: 0, dropped: 1, nextSeq: 4 });
   });
@@ -272,9 +307,10 @@ describe('MQTT outbox', () => {
     expect(queued.map((x) => x.body)).toEqual(bodies.slice(1));
     expect(queued.map((x) => x.client)).toEqual(paths.slice(1));
 
-    // New events number on; the ring (4 per interface) overwrites them and they are kept.
+    // New events number on, inline: the outbox holds more than the ring keeps per interface (4).
     for (let i = 1; i <= 6; i++) r.engine.ingestBatch([renew('wan0', 500 + i)]);
-    expect(kept(r.store)).toBe(2);
+    expect(rows(r.store)).toEqual({ ref: 0, inline: 1 + 6 }); // the first format-1 row went with the drop below
+    expect(kept(r.store)).toBe(0);
     // The limit drops the oldest first, across the two formats: 2 + 32 + 6 events, limit 35.
     expect(r.outbox.counts()).toEqual({ depth: 2 + COMPRESS_FROM + 1, dropped: 7 + 5, nextSeq: 10 + COMPRESS_FROM });
     const all = r.outbox.take(0, 1000);
@@ -284,8 +320,7 @@ describe('MQTT outbox', () => {
     expect(r.outbox.take(0, 1000).map((x) => JSON.parse(x.body!).lease.leaseTime)).toEqual([501, 502, 503, 504, 505, 506]);
     expect(r.outbox.ackThrough(10 + COMPRESS_FROM)).toBe(6);
     expect(r.outbox.counts()).toEqual({ depth: 0, dropped: 12, nextSeq: 10 + COMPRESS_FROM });
-    expect(r.store.database.prepare('SELECT COUNT(*) FROM mqtt_outbox').pluck().get()).toBe(0);
-    expect(kept(r.store)).toBe(0);
+    expect(rows(r.store)).toEqual({ ref: 0, inline: 0 });
   });
 
   it('refuses an outbox of a newer format', () => {

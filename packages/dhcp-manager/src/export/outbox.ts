@@ -6,41 +6,45 @@
  * crash (kill -9) before the COMMIT loses both, after it keeps both. The exporter (mqtt.ts) reads
  * events in order and removes them only after the broker's PUBACK.
  *
- * The event's JSON is written once, into the history ring (store.ts), and the outbox refers to it
- * (outbox format 2):
- * - `mqtt_outbox_ref`: ONE row per commit: the number `seq` of its first event, how many (`n`),
- *   the history `gseq` of its first event (the events of a transaction have consecutive gseqs)
- *   and, per event, a line `<history seq> <ifname> <client path>`: where the ring keeps it.
- *   Every event has a number `seq` (the row's `seq` + its index), from a counter in
- *   `mqtt_outbox_meta`: never reused, so it orders events (commit order, which is the engine's
- *   order per client) and a subscriber can recognise a repeat by it. `skip` counts the row's
- *   leading events already gone (acknowledged or dropped); a row is deleted when none is left.
- * - The ring overwrites an interface's oldest event when a newer one comes (--history-per-interface
- *   per interface), and may delete rows at open (a smaller ring). An event still waiting must
- *   survive that: two triggers on `history` copy such a row's JSON into `mqtt_outbox_kept` (by
- *   gseq) just before it is overwritten or deleted. "Waiting" is the gseq range [keep_from,
- *   keep_to) in `mqtt_outbox_meta`: keep_to moves on with every commit, keep_from to the oldest
- *   event left after an acknowledgement or a drop, and kept rows below it are deleted. The
- *   triggers live in the file, so they also keep the waiting events while a manager runs without
- *   --mqtt-url (events committed then are above keep_to and are never copied). A commit thus
- *   writes a line of text per event; an event's JSON is written a second time only when the ring
- *   overwrites it before the broker acknowledged it (by the broker being away long enough for
- *   that interface to have --history-per-interface newer events). Measured against the first
- *   design (the JSON copied into the outbox, brotli-compressed from 32 events a commit) in
- *   docs/performance.md, "MQTT export".
- * - Reading an event: the ring row (ifname, seq % limit) if it still has the event's gseq, else
- *   the kept copy. One found in neither (not expected: only if the file was changed by other
- *   means) is returned without a body; the exporter skips it and counts it as dropped.
+ * Every event has a number `seq`, from a counter in `mqtt_outbox_meta`: never reused, so it
+ * orders events (commit order, which is the engine's order per client) and a subscriber can
+ * recognise a repeat by it. A commit adds ONE row holding all its events, numbered from the row's
+ * `seq`; `skip` counts the row's leading events already gone (acknowledged or dropped), and a row
+ * is deleted when none is left. The row is of one of two kinds (outbox format 2):
+ *
+ * - A ref row (`mqtt_outbox_ref`), while the outbox holds at most as many events as the history
+ *   ring keeps per interface (--history-per-interface, `refLimit`): the event's JSON is already in
+ *   the history ring (store.ts), written in the same transaction, so the row only says where, per
+ *   event a line `<history seq> <ifname> <client path>`, plus the history `gseq` of the first
+ *   event (the events of a transaction have consecutive gseqs). Nothing of the JSON is copied.
+ * - An inline row (`mqtt_outbox`, format 1's table and layout), once the outbox holds more: the
+ *   client paths, newline-joined, a NUL, then the JSON texts, newline-joined (JSON.stringify never
+ *   emits a raw newline or NUL), brotli-compressed from COMPRESS_FROM events a commit (quality 0:
+ *   it allocated a third of quality 1's fresh memory per call, see docs/performance.md). A
+ *   broker that stays away longer than that many events will see the ring overwrite them, and a
+ *   compressed copy costs less than keeping each overwritten event's 600 bytes of JSON.
+ *
+ * The ring overwrites an interface's oldest event when a newer one comes, and deletes rows at
+ * open when it is made smaller. A waiting event of a ref row must survive that: two triggers on
+ * `history` copy such a row's JSON into `mqtt_outbox_kept` (by gseq) just before it is overwritten
+ * or deleted. "Waiting" is the gseq range [keep_from, keep_to) in `mqtt_outbox_meta`: keep_to moves
+ * on with every ref row, keep_from to the oldest ref event left after an acknowledgement or a
+ * drop, and kept copies below it are deleted. A ref event can only be overwritten while waiting
+ * after more than `refLimit` events came after it (all of them waiting), so copies are made for at
+ * most about `refLimit` events each time the outbox grows past that. The triggers live in the
+ * file, so they also keep the waiting events while a manager runs without --mqtt-url (events
+ * committed then are above keep_to and are never copied).
+ *
+ * - Reading an event of a ref row: the ring row (ifname, seq % limit) if it still has the event's
+ *   gseq, else the kept copy. One found in neither (not expected: only if the file was changed by
+ *   other means) is returned without a body; the exporter skips it and counts it as dropped.
  * - Bounded: when a commit takes the outbox above `limit` events, the oldest events are dropped
- *   in the same transaction and counted in `dropped`.
+ *   (across both tables, by number) in the same transaction and counted in `dropped`.
  * - `mqtt_outbox_meta`: next seq, depth, dropped, the keep range and the outbox format, updated in
  *   the same transactions as the rows (counters kept in memory would drift when a transaction
  *   rolls back).
- * - `mqtt_outbox` (format 1, written by earlier versions): a row per commit holding the events'
- *   client paths and JSON texts themselves (brotli-compressed from COMPRESS_FROM events). Opening
- *   a format-1 outbox adds the format-2 tables, columns and triggers in one transaction and keeps
- *   its rows: they are read, acknowledged and dropped like the new ones, by their numbers, which
- *   go on from the same counter. Nothing new is written there.
+ * - Upgrade: a format-1 outbox (only inline rows, quality-1 brotli) gets the format-2 tables,
+ *   columns and triggers in one transaction at open; its rows stay and are read as they are.
  * - The retained state per client is not copied here: it is rendered when published from the lease
  *   records the store committed (Store.leases()), so it is always the committed truth and dropped
  *   events never leave it wrong. A commit only marks its clients dirty in memory (a rolled-back
@@ -48,10 +52,10 @@
  *   covers what a crash forgot.
  */
 import Database = require('better-sqlite3');
-import { brotliDecompressSync } from 'zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zconst } from 'zlib';
 import type { LeaseEvent } from '../contract';
 import type { CommitHook } from '../engine';
-import { tr181EventName, v4Payload, v6Payload } from '../events';
+import { eventJson, tr181EventName, v4Payload, v6Payload } from '../events';
 import { isActive, LeaseRecord, recordKey } from '../model/types';
 import type { HistoryRef, Store } from '../store/store';
 
@@ -59,7 +63,7 @@ import type { HistoryRef, Store } from '../store/store';
 export interface OutboxEvent { seq: number; client: string; body: string | undefined }
 export interface StateRow { client: string; payload: string }
 
-/** A row of either table: `gseq` null for a format-1 row (`data` holds the events), else a ref row (`data` = its lines). */
+/** A row of either table: `gseq` null for an inline row (`data` holds the events), else a ref row (`data` = its lines). */
 interface Row { seq: number; n: number; skip: number; gseq: number | null; data: string | Buffer }
 
 /** The outbox format this code writes (the file comment). */
@@ -80,7 +84,8 @@ ALTER TABLE mqtt_outbox_meta ADD COLUMN keep_to INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mqtt_outbox_meta ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
 `;
 
-const WAITING = 'old.gseq >= (SELECT keep_from FROM mqtt_outbox_meta WHERE k = 0) AND old.gseq < (SELECT keep_to FROM mqtt_outbox_meta WHERE k = 0)';
+/** keep_to first: an overwritten event is mostly newer than every ref event, and the second lookup is skipped (a tenth of a history write). */
+const WAITING = 'old.gseq < (SELECT keep_to FROM mqtt_outbox_meta WHERE k = 0) AND old.gseq >= (SELECT keep_from FROM mqtt_outbox_meta WHERE k = 0)';
 const TRIGGERS = `
 CREATE TRIGGER IF NOT EXISTS mqtt_outbox_keep_overwritten BEFORE UPDATE OF event ON history WHEN ${WAITING}
   BEGIN INSERT OR IGNORE INTO mqtt_outbox_kept (gseq, event) VALUES (old.gseq, old.event); END;
@@ -94,10 +99,37 @@ const ROWS = (cols: string, where: string) =>
 
 /** Rows read per take(); each holds one commit's events. */
 const TAKE_ROWS = 16;
-/** Format-1 rows of at least this many events were stored brotli-compressed. */
+/** Inline rows of at least this many events are stored brotli-compressed (brotli's cost per call is more than a small commit saves). */
 export const COMPRESS_FROM = 32;
+const BROTLI = { params: { [zconst.BROTLI_PARAM_QUALITY]: 0, [zconst.BROTLI_PARAM_LGWIN]: 16 } };
 
-/** A format-1 row's data: text, or (a BLOB) the brotli-compressed text. */
+/**
+ * The text to compress is written into this buffer, kept from commit to commit: a joined string
+ * of a commit's JSON (about 150 KB at 256 events) and its UTF-8 copy were fresh memory every
+ * time, page faults included.
+ */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+/** An inline row's data: text, or (a BLOB) the brotli-compressed text. */
+function encodeInline(paths: string[], bodies: string[]): string | Buffer {
+  const n = paths.length;
+  if (n < COMPRESS_FROM) return `${paths.join('\n')}\0${bodies.join('\n')}`;
+  let off = 0;
+  const put = (text: string, sep: number) => {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    if (off + text.length * 3 + 1 > scratch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, off + text.length * 3 + 1));
+      scratch.copy(bigger, 0, 0, off);
+      scratch = bigger;
+    }
+    off += scratch.write(text, off);
+    if (sep >= 0) scratch[off++] = sep;
+  };
+  for (let i = 0; i < n; i++) put(paths[i]!, i < n - 1 ? 0x0a : 0);
+  for (let i = 0; i < n; i++) put(bodies[i]!, i < n - 1 ? 0x0a : -1);
+  return brotliCompressSync(scratch.subarray(0, off), BROTLI);
+}
+
 function decodeInline(data: string | Buffer): { paths: string[]; bodies: string[] } {
   const text = typeof data === 'string' ? data : brotliDecompressSync(data).toString('utf8');
   const nul = text.indexOf('\0');
@@ -116,7 +148,7 @@ export function statePayload(client: string, ifname: string, record: LeaseRecord
   return JSON.stringify({ client, ifname, version: record.version, state: record.state, updatedAt: record.updatedAt, lease });
 }
 
-type Statements = Record<'insert' | 'bump' | 'oldest' | 'delInline' | 'delRef' | 'skipInline' | 'skipRef' | 'gone' | 'keepFrom' | 'unkeep'
+type Statements = Record<'insert' | 'insertInline' | 'bump' | 'oldest' | 'delInline' | 'delRef' | 'skipInline' | 'skipRef' | 'gone' | 'keepFrom' | 'unkeep'
   | 'after' | 'containing' | 'through' | 'kept' | 'meta', Database.Statement>;
 
 export class Outbox implements CommitHook {
@@ -130,6 +162,8 @@ export class Outbox implements CommitHook {
   private decoded: { seq: number; from: number; paths: string[]; bodies: Array<string | undefined> } | undefined;
   /** The next event number handed out so far: a store reopened empty at its path (store/guard.ts) numbers on from it. */
   private seqFloor = 1;
+  /** Up to this many events in the outbox, a commit adds a ref row; beyond, an inline row (the file comment). */
+  private refLimit = 0;
 
   /** `onEnqueue` runs inside the transaction (it must only schedule work, never touch the store). */
   constructor(readonly limit: number, private readonly onEnqueue: () => void = () => undefined) {
@@ -147,10 +181,15 @@ export class Outbox implements CommitHook {
     this.store = store;
     this.db = db;
     this.decoded = undefined;
+    this.refLimit = store.historyLimit;
     const st: Statements = {
       insert: db.prepare('INSERT INTO mqtt_outbox_ref (seq, n, skip, gseq, refs) VALUES (?, ?, 0, ?, ?)'),
+      insertInline: db.prepare('INSERT INTO mqtt_outbox (seq, n, skip, data) VALUES (?, ?, 0, ?)'),
+      // SET expressions see the row as it was; RETURNING the row as it is. A ref row (depth after
+      // the commit <= @refs) moves the keep range on; an inline row leaves it.
       bump: db.prepare(`UPDATE mqtt_outbox_meta SET next_seq = next_seq + @n, depth = depth + @n,
-        keep_from = CASE WHEN keep_from < keep_to THEN keep_from ELSE @from END, keep_to = @to WHERE k = 0
+        keep_from = CASE WHEN depth + @n > @refs OR keep_from < keep_to THEN keep_from ELSE @from END,
+        keep_to = CASE WHEN depth + @n > @refs THEN keep_to ELSE @to END WHERE k = 0
         RETURNING next_seq - @n AS first, depth`),
       oldest: db.prepare(`${ROWS('', '')} ORDER BY seq LIMIT 1`),
       delInline: db.prepare('DELETE FROM mqtt_outbox WHERE seq = ?'),
@@ -185,8 +224,9 @@ export class Outbox implements CommitHook {
   }
 
   /**
-   * Inside the caller's transaction: queue the events (a ref row), mark their clients' states
-   * changed, trim to `limit`. `refs[i]` is where history keeps `events[i]`.
+   * Inside the caller's transaction: queue the events (a ref row, or an inline one when the
+   * outbox is that full), mark their clients' states changed, trim to `limit`. `refs[i]` is where
+   * history keeps `events[i]`.
    */
   inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>, refs: HistoryRef[]): void {
     const st = this.st;
@@ -194,13 +234,23 @@ export class Outbox implements CommitHook {
     if (!st || n === 0) return;
     const gseq = refs[0]!.gseq;
     if (refs.length !== n || refs[n - 1]!.gseq !== gseq + n - 1) throw new Error(`outbox: ${n} events with history refs ${gseq}..${refs[refs.length - 1]?.gseq}: expected consecutive`);
-    let lines = '';
-    for (let i = 0; i < n; i++) {
-      const e = events[i]!;
-      lines += `${i === 0 ? '' : '\n'}${refs[i]!.seq} ${e.ifname} ${clientPath(e)}`;
+    const { first, depth } = st.bump.get({ n, from: gseq, to: gseq + n, refs: this.refLimit }) as { first: number; depth: number };
+    if (depth <= this.refLimit) {
+      let lines = '';
+      for (let i = 0; i < n; i++) {
+        const e = events[i]!;
+        lines += `${i === 0 ? '' : '\n'}${refs[i]!.seq} ${e.ifname} ${clientPath(e)}`;
+      }
+      st.insert.run(first, n, gseq, lines);
+    } else {
+      const paths: string[] = new Array(n);
+      const bodies: string[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        paths[i] = clientPath(events[i]!);
+        bodies[i] = eventJson(events[i]!);
+      }
+      st.insertInline.run(first, n, encodeInline(paths, bodies));
     }
-    const { first, depth } = st.bump.get({ n, from: gseq, to: gseq + n }) as { first: number; depth: number };
-    st.insert.run(first, n, gseq, lines);
     this.seqFloor = first + n;
     for (const { ifname, record } of records) this.dirty.add(recordKey(ifname, record.version));
     if (depth > this.limit) this.drop(depth - this.limit);
@@ -318,7 +368,7 @@ export class Outbox implements CommitHook {
 /**
  * Brings the outbox tables to OUTBOX_FORMAT (inside the caller's transaction): creates what is
  * missing; format 1 -> 2 adds the meta columns with an empty waiting range starting at the next
- * history event, and keeps format-1 rows as they are. Then the triggers, and the counters checked
+ * history event, and keeps format-1 rows as they are (inline rows). Then the triggers, and the counters checked
  * against the rows (`seqFloor`: numbers already handed out by this process).
  */
 function upgrade(db: Database.Database, nextGseq: number, seqFloor: number): void {

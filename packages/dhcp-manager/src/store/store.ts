@@ -224,6 +224,11 @@ export class Store {
     return this.gseq + 1;
   }
 
+  /** Events the ring keeps per interface (--history-per-interface). */
+  get historyLimit(): number {
+    return this.limit;
+  }
+
   interfaces(): Array<{ ifname: string; instance: number }> {
     return this.db.prepare('SELECT ifname, instance FROM interfaces ORDER BY instance').all() as Array<{ ifname: string; instance: number }>;
   }
