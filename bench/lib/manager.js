@@ -154,8 +154,9 @@ function available() {
  * Start a manager; resolves once GET /healthz answers 200. `extra` are more CLI flags; `listen`
  * replaces the legacy endpoint (ipc:// in the temp dir by default).
  */
-async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) {
-  if (!available()) throw new Error(`manager not built: ${path.relative(ROOT, BIN)} is missing (npm run build)`);
+/** `bin`: another build's dist/bin.js (an A/B against it in the same run); default this checkout's. */
+async function startManager(extra = [], { tag = 'mgr', stateDir, listen, bin = BIN } = {}) {
+  if (!fs.existsSync(bin)) throw new Error(`manager not built: ${path.relative(ROOT, bin)} is missing (npm run build)`);
   const dir = tmpDir(tag);
   const port = await freePort();
   const endpoints = {
@@ -163,7 +164,7 @@ async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) 
     ack: `ipc://${dir}/ack.sock`,
     events: `ipc://${dir}/events.sock`,
   };
-  const args = [BIN, 'start',
+  const args = [bin, 'start',
     '--listen', endpoints.listen, '--ack-listen', endpoints.ack, '--events', endpoints.events,
     '--http', `127.0.0.1:${port}`, '--state-dir', stateDir ?? path.join(dir, 'state'),
     '--spool-dir', path.join(dir, 'spool'), '--log-level', 'warn',

@@ -12,6 +12,10 @@
  * and gives leases per CPU-second: on a machine shared with other work the wall rate of two runs a
  * minute apart can differ by 2x, the CPU cost per lease much less. The broker-down target (within
  * 10% of no exporter) is judged on leases per CPU-second, the rate of a CPU-bound lease path.
+ *
+ * BENCH_MQTT_COMPARE=DIR (a checkout of another version, built): its manager runs the no-exporter
+ * and broker-down legs too, in the same rounds, and a row gives its broker-down ratio, so that a
+ * change to the exporter is measured against the version before it under the same load.
  */
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -83,14 +87,17 @@ module.exports = {
     const rounds = ctx.quick ? 1 : 5;
     const common = ['--durability', 'normal', '--gateway-id', 'bench'];
     const broker = await startBroker();
-    const res = { none: [], up: [], down: [], events: [] };
-    const perCpu = { none: [], up: [], down: [] };
+    const compare = process.env.BENCH_MQTT_COMPARE ? path.resolve(process.env.BENCH_MQTT_COMPARE) : undefined;
+    const compareBin = compare && path.join(compare, 'packages', 'dhcp-manager', 'dist', 'bin.js');
+    const res = { none: [], up: [], down: [], events: [], noneCmp: [], downCmp: [] };
+    const perCpu = { none: [], up: [], down: [], noneCmp: [], downCmp: [] };
+    const modes = ['none', 'down', 'up', ...(compare ? ['noneCmp', 'downCmp'] : [])];
     let note = '';
     try {
       for (let round = 0; round < rounds; round++) {
-        for (const mode of ['none', 'down', 'up']) {
-          const extra = mode === 'none' ? [] : ['--mqtt-url', `mqtt://127.0.0.1:${mode === 'up' ? BROKER_PORT : ABSENT_PORT}`];
-          const mgr = await startManager([...common, ...extra], { tag: `mqtt-${mode}` });
+        for (const mode of modes) {
+          const extra = mode.startsWith('none') ? [] : ['--mqtt-url', `mqtt://127.0.0.1:${mode === 'up' ? BROKER_PORT : ABSENT_PORT}`];
+          const mgr = await startManager([...common, ...extra], { tag: `mqtt-${mode}`, ...(mode.endsWith('Cmp') ? { bin: compareBin } : {}) });
           try {
             if (mode === 'up') {
               const deadline = Date.now() + 10000;
@@ -125,9 +132,16 @@ module.exports = {
     const base = { label: 'no exporter', value: median(res.none) };
     const baseCpu = { label: 'no exporter', value: median(perCpu.none) };
     const list = (a) => a.map(Math.round).join(', ');
+    const ratios = (a, b) => a.map((x, i) => (x / b[i]).toFixed(2)).join(' / ');
+    const cmpRows = compare ? [
+      rateRow('mqtt', `lease path, broker down, build at ${compare}: leases per CPU-second`, median(perCpu.downCmp),
+        { label: `no exporter, that build`, value: median(perCpu.noneCmp) },
+        { note: `the same legs with the other build, same rounds; median of ${rounds}: ${list(perCpu.downCmp)} vs ${list(perCpu.noneCmp)} (per round ${ratios(perCpu.downCmp, perCpu.noneCmp)})` }),
+    ] : [];
     return [
       rateRow('mqtt', 'lease path, no exporter: leases per CPU-second (baseline)', baseCpu.value, undefined, { note: `median of ${rounds}: ${list(perCpu.none)}` }),
-      rateRow('mqtt', 'lease path, broker down: leases per CPU-second', median(perCpu.down), baseCpu, { minRatio: 0.9, note: `CPU of the manager process while it took the load; median of ${rounds}: ${list(perCpu.down)}` }),
+      rateRow('mqtt', 'lease path, broker down: leases per CPU-second', median(perCpu.down), baseCpu, { minRatio: 0.9, note: `CPU of the manager process while it took the load; median of ${rounds}: ${list(perCpu.down)} (per round ${ratios(perCpu.down, perCpu.none)})` }),
+      ...cmpRows,
       rateRow('mqtt', 'lease path + exporter to local mosquitto: leases per CPU-second', median(perCpu.up), baseCpu, { note: `the exporter publishing at the same time; median of ${rounds}: ${list(perCpu.up)}` }),
       rateRow('mqtt', 'lease path, no exporter (baseline): leases/s', base.value, undefined, { note: `median of ${rounds}: ${res.none.map(Math.round).join(', ')}` }),
       rateRow('mqtt', 'lease path, exporter to local mosquitto: leases/s', median(res.up), base, { note: `median of ${rounds}: ${res.up.map(Math.round).join(', ')}` }),

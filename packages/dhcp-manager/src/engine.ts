@@ -36,7 +36,7 @@ import { leaseViews } from './model/views';
 import { route } from './router';
 import type { StoreKeeping } from './store/keeper';
 import type { StoreRecovery } from './store/recover';
-import type { Store, StoredOrder } from './store/store';
+import type { HistoryRef, Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
 
 export interface EngineDeps {
@@ -50,11 +50,13 @@ export interface EngineDeps {
 /**
  * Runs inside the store transaction of every ingest batch and expiry round, after the lease rows:
  * what it writes commits or rolls back with them. `records` are the records the transaction
- * wrote (final state per interface and version). `open` gets the store once, before any commit.
+ * wrote (final state per interface and version); `refs[i]` is where history keeps `events[i]`.
+ * `open` gets the store before any commit to it: at start, and again when the store was reopened
+ * at its path.
  */
 export interface CommitHook {
   open(store: Store): void;
-  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>): void;
+  inTransaction(events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>, refs: HistoryRef[]): void;
 }
 
 const CHANNELS: ReadonlySet<string> = new Set(['legacy', 'acked', 'spool']);
@@ -80,6 +82,8 @@ export class Engine {
   private lastCommitError: { time: number; message: string } | undefined;
   private storeRecovery: StoreRecovery | undefined;
   private storeHealthy = true;
+  /** The store the commit hook was last opened on. */
+  private hookStore: Store | undefined;
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
   private readonly tree: TreeSource;
@@ -105,7 +109,10 @@ export class Engine {
       client: (version, ifname) => this.clientView?.client(version, ifname),
     };
     if (deps.keeper?.recovery) this.recovered(deps.keeper.recovery);
-    if (deps.commitHook && !store.readOnly) deps.commitHook.open(store);
+    if (deps.commitHook && !store.readOnly) {
+      deps.commitHook.open(store);
+      this.hookStore = store;
+    }
     this.restore();
   }
 
@@ -120,8 +127,7 @@ export class Engine {
         this.markStoreFailure(new Error('store is read-only'), 'open');
         change.commit(null);
       } else {
-        const hook = this.deps.commitHook;
-      change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
+        this.commitToStore(change);
       }
     }
     if (this.store.readOnly) {
@@ -245,8 +251,7 @@ export class Engine {
     const endCommit = this.deps.metrics.commitSeconds.startTimer();
     try {
       this.ensureStore();
-      const hook = this.deps.commitHook;
-      change.commit(this.store, hook ? (events, records) => hook.inTransaction(events, records) : undefined);
+      this.commitToStore(change);
     } catch (err) {
       endCommit();
       this.markStoreFailure(err as Error, during);
@@ -256,6 +261,16 @@ export class Engine {
     this.storeHealthy = true;
     this.updateGauges();
     return undefined;
+  }
+
+  /** The change and, with a commit hook, its rows in one transaction; the hook is opened on a store it has not seen yet (a reopened one). */
+  private commitToStore(change: StateChange): void {
+    const hook = this.deps.commitHook;
+    if (hook && this.hookStore !== this.store) {
+      hook.open(this.store);
+      this.hookStore = this.store;
+    }
+    change.commit(this.store, hook ? (events, records, refs) => hook.inTransaction(events, records, refs) : undefined);
   }
 
   /**

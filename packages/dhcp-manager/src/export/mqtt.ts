@@ -69,6 +69,8 @@ export class MqttExporter {
   private bufferAt = 0;
   /** Published, in seq order: true once acknowledged. The leading acknowledged ones move `ackFloor`. */
   private readonly unacked = new Map<number, boolean>();
+  /** Events without a text (outbox.ts), passed over as if acknowledged; counted as dropped when their removal is flushed. */
+  private readonly lost = new Set<number>();
   private ackFloor = 0;
   private flushedFloor = 0;
   private lastStatesAt = 0;
@@ -185,9 +187,9 @@ export class MqttExporter {
     }
   }
 
-  /** New rows committed (called inside the engine's transaction: only schedules). */
+  /** New rows committed (called inside the engine's transaction: only schedules). Not connected: nothing to do, the next connection reads them. */
   kick(): void {
-    if (this.scheduled || !this.started || this.stopped) return;
+    if (this.scheduled || !this.started || this.stopped || !this.connected) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -202,6 +204,7 @@ export class MqttExporter {
     this.buffer = [];
     this.bufferAt = 0;
     this.unacked.clear();
+    this.lost.clear();
   }
 
   private get inflight(): number {
@@ -221,8 +224,14 @@ export class MqttExporter {
   private flushAcks(): void {
     if (this.ackFloor <= this.flushedFloor) return;
     this.flushedFloor = this.ackFloor;
+    let lost = 0;
+    for (const seq of this.lost) {
+      if (seq > this.ackFloor) continue;
+      lost++;
+      this.lost.delete(seq);
+    }
     try {
-      this.outbox.ackThrough(this.ackFloor);
+      this.outbox.ackThrough(this.ackFloor, lost);
     } catch (err) {
       this.log.error({ err }, 'mqtt outbox: deleting acknowledged events failed (they will be published again)');
     }
@@ -242,6 +251,13 @@ export class MqttExporter {
       const ev = this.buffer[this.bufferAt++]!;
       this.cursor = ev.seq;
       this.unacked.set(ev.seq, false);
+      if (ev.body === undefined) {
+        this.log.error({ seq: ev.seq, client: ev.client }, 'mqtt outbox: event text missing; skipped and counted as dropped');
+        this.lost.add(ev.seq);
+        this.acknowledged(ev.seq);
+        this.kick();
+        continue;
+      }
       client.publish(`${this.cfg.topicPrefix}/events/${ev.client}`, ev.body,
         { qos: 1, properties: { userProperties: { seq: String(ev.seq) } } },
         (err) => {

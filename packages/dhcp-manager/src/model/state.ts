@@ -11,7 +11,7 @@
  * monotonic clock; `entries()` lets the engine find the records of another boot at start.
  */
 import type { LeaseEvent } from '../contract';
-import type { Store, StoredOrder } from '../store/store';
+import type { HistoryRef, Store, StoredOrder } from '../store/store';
 import { Due, ExpiryQueue } from './expiry';
 import { LeaseRecord, isActive, recordKey } from './types';
 
@@ -188,9 +188,10 @@ export class StateChange {
    * Write everything staged in one store transaction, then apply it to memory. Throws what the
    * store throws, and memory stays as it was. `store` null: memory only (a read-only store at
    * open still numbers the allow-listed interfaces for reads). `alsoInTransaction` runs inside
-   * the same transaction, after the lease and history rows.
+   * the same transaction, after the lease rows and the history events were added, with where
+   * history keeps each event (`refs[i]` for `events[i]`).
    */
-  commit(store: Store | null, alsoInTransaction?: (events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>) => void): void {
+  commit(store: Store | null, alsoInTransaction?: (events: LeaseEvent[], records: Array<{ ifname: string; record: LeaseRecord }>, refs: HistoryRef[]) => void): void {
     if (this.done) throw new Error('state change already committed');
     if (store) {
       store.transaction(() => {
@@ -198,9 +199,9 @@ export class StateChange {
         for (const s of this.records.values()) {
           store.putLease(s.ifname, s.record.version, s.record, s.order ?? this.state.order(s.ifname, s.record.version) ?? null);
         }
-        for (const e of this.events) store.addHistory(e);
+        const refs = this.events.map((e) => store.addHistory(e));
         // Rows another module keeps with the leases (the MQTT outbox) commit or roll back with them.
-        alsoInTransaction?.(this.events, [...this.records.values()].map((x) => ({ ifname: x.ifname, record: x.record })));
+        alsoInTransaction?.(this.events, [...this.records.values()].map((x) => ({ ifname: x.ifname, record: x.record })), refs);
       });
     }
     this.done = true;

@@ -11,6 +11,10 @@
  * the file as interfaces grow. `gseq` orders events across interfaces (reads of all interfaces);
  * `seq` within one. A different `limit` at open re-slots the rows (keeping the newest).
  * Schema changes bump SCHEMA_VERSION and add a migration step in migrate().
+ *
+ * The MQTT outbox (export/outbox.ts) refers to history rows instead of copying their JSON, and
+ * keeps triggers on this table that save a waiting event's row before it is overwritten or
+ * deleted: they read the columns `gseq` and `event`, which a schema change must keep.
  */
 import Database = require('better-sqlite3');
 import { mkdirSync, readFileSync } from 'fs';
@@ -39,6 +43,9 @@ export const STORE_CACHE_KIB = 2048;
 export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigint }
 
 export interface StoredLease { ifname: string; version: 4 | 6; record: LeaseRecord; order: StoredOrder | null }
+
+/** Where history keeps an event: ring row (ifname, seq % limit); `gseq` numbers the events of all interfaces in commit order. */
+export interface HistoryRef { seq: number; gseq: number }
 
 /** `stateDir` IN_MEMORY (files.ts): no files, nothing survives close. */
 export interface StoreOptions {
@@ -88,6 +95,7 @@ export class Store {
   private readonly st: {
     iface: Database.Statement; lease: Database.Statement; hist: Database.Statement; histMany: Database.Statement;
   } | undefined;
+  private histEvent: Database.Statement | undefined;
   /** Runs a function in BEGIN/COMMIT (built once; better-sqlite3 builds a wrapper per call otherwise). */
   private readonly txn: ((fn: () => unknown) => unknown) | undefined;
   /** History rows of the open transaction, flat (HIST_COLS values per row), written before COMMIT. */
@@ -198,13 +206,35 @@ export class Store {
       order ? order.bootId : null, order ? order.monotonicNs.toString() : null, order ? order.wallUs.toString() : null);
   }
 
-  addHistory(event: LeaseEvent): void {
+  /**
+   * Adds the event to its interface's ring (written at the end of the transaction). The events of
+   * one transaction get consecutive `gseq`s, in the order added.
+   */
+  addHistory(event: LeaseEvent): HistoryRef {
     if (!this.st) throw new Error(`store ${this.path} is read-only`);
     const before = this.seqs.get(event.ifname);
     if (!this.undo.has(event.ifname)) this.undo.set(event.ifname, before);
     const seq = (before ?? 0) + 1;
     this.seqs.set(event.ifname, seq);
-    this.histRows.push(event.ifname, seq % this.limit, seq, ++this.gseq, eventJson(event));
+    const gseq = ++this.gseq;
+    this.histRows.push(event.ifname, seq % this.limit, seq, gseq, eventJson(event));
+    return { seq, gseq };
+  }
+
+  /** The JSON text of a committed event while the ring still holds it, else undefined. */
+  historyEvent(ifname: string, ref: HistoryRef): string | undefined {
+    this.histEvent ??= this.db.prepare('SELECT event FROM history WHERE ifname = ? AND slot = ? AND gseq = ?').pluck();
+    return this.histEvent.get(ifname, ref.seq % this.limit, ref.gseq) as string | undefined;
+  }
+
+  /** The `gseq` the next event will get. */
+  get nextGseq(): number {
+    return this.gseq + 1;
+  }
+
+  /** Events the ring keeps per interface (--history-per-interface). */
+  get historyLimit(): number {
+    return this.limit;
   }
 
   interfaces(): Array<{ ifname: string; instance: number }> {
