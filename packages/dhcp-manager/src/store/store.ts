@@ -25,8 +25,13 @@ export const SCHEMA_VERSION = 3;
 export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-/** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
-export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * After a checkpoint resets the WAL, SQLite truncates the -wal file to this size, inside the
+ * COMMIT that reuses it. Above the size of a WAL of WAL_AUTOCHECKPOINT_PAGES (about 41 MB), so a
+ * reset under load truncates nothing on the event loop (cutting 41 MB back to 8 MB held it 13-22
+ * ms, docs/performance.md); only a WAL grown past it (a large migration) is cut back.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 48 * 1024 * 1024;
 
 /** Persisted EnvelopeMeta of the last applied event per (ifname, version). */
 export interface StoredOrder { bootId: Buffer; monotonicNs: bigint; wallUs: bigint }
