@@ -1,7 +1,8 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
- * Each model record is one row (a few hundred bytes of JSON); a message costs one history
- * write, plus one upsert per record a transaction changed, all prepared once.
+ * Each model record is one row (schema 4: a JSON array of its values, store/record-codec.ts,
+ * about 300 bytes); a message costs one history write, plus one upsert per record a transaction
+ * changed, all prepared once.
  *
  * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
  * interface goes to slot `seq % limit`, overwriting that slot's older event in place (one
@@ -19,9 +20,10 @@ import { eventJson } from '../events';
 import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
 import { upgradeRecordV3 } from '../model/migrate';
 import { IN_MEMORY, STORE_FILE, storePath } from './files';
+import { decodeRecord, encodeRecord } from './record-codec';
 import type { LeaseRecord } from '../model/types';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -191,7 +193,7 @@ export class Store {
   }
 
   putLease(ifname: string, version: 4 | 6, record: LeaseRecord, order: StoredOrder | null): void {
-    this.st!.lease.run(ifname, version, JSON.stringify(record),
+    this.st!.lease.run(ifname, version, encodeRecord(record),
       order ? order.bootId : null, order ? order.monotonicNs.toString() : null, order ? order.wallUs.toString() : null);
   }
 
@@ -214,7 +216,7 @@ export class Store {
     }>;
     const upgrade = (rec: LeaseRecord, boot: Buffer | null) => (this.schema < 3 ? upgradeRecordV3(rec, boot, this.clock) : rec);
     return rows.map((r) => ({
-      ifname: r.ifname, version: r.version, record: upgrade(JSON.parse(r.record) as LeaseRecord, r.order_boot),
+      ifname: r.ifname, version: r.version, record: upgrade(decodeRecord(r.record), r.order_boot),
       order: r.order_boot && r.order_mono !== null && r.order_wall !== null
         ? { bootId: r.order_boot, monotonicNs: BigInt(r.order_mono), wallUs: BigInt(r.order_wall) } : null,
     }));
@@ -286,7 +288,8 @@ function schemaVersion(db: Database.Database): number {
  * 0 -> 2: create everything. 1 -> 2: the appended history becomes the ring (each interface's
  * newest `limit` events, whose seqs are consecutive, so `seq % limit` gives distinct slots;
  * `gseq` is the old rowid, which was the order across interfaces). 2 -> 3: lease records gain
- * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts).
+ * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts). 3 -> 4: lease records are
+ * rewritten from JSON objects to the arrays of store/record-codec.ts.
  */
 function migrate(db: Database.Database, limit: number, clock: LeaseClock): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
@@ -312,6 +315,7 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
       reslot(db, limit);
     }
     if (have >= 1 && have < 3) upgradeLeasesV3(db, clock);
+    if (have >= 1 && have < 4) compactLeasesV4(db);
     if (have < SCHEMA_VERSION) setMeta.run('schema_version', String(SCHEMA_VERSION));
     setMeta.run('history_limit', String(limit));
   })();
@@ -320,7 +324,14 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
 function upgradeLeasesV3(db: Database.Database, clock: LeaseClock): void {
   const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
   const rows = db.prepare('SELECT ifname, version, record, order_boot FROM leases').all() as Array<{ ifname: string; version: number; record: string; order_boot: Buffer | null }>;
-  for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(JSON.parse(r.record) as LeaseRecord, r.order_boot, clock)), r.ifname, r.version);
+  for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(decodeRecord(r.record), r.order_boot, clock)), r.ifname, r.version);
+}
+
+/** Schema 4: each lease record as the array of store/record-codec.ts instead of a JSON object. */
+function compactLeasesV4(db: Database.Database): void {
+  const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
+  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>;
+  for (const r of rows) put.run(encodeRecord(decodeRecord(r.record)), r.ifname, r.version);
 }
 
 /** Another ring size: keep each interface's newest `limit` events and move them to `seq % limit`. */
