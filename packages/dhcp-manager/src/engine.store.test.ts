@@ -120,22 +120,27 @@ describe('engine: persistence across restarts', () => {
     h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
   });
 
-  it('opens a schema-3 store (records as JSON objects) with an equal model, and stores its records as arrays from then on', () => {
+  it('opens a schema-3 store (records as JSON objects, history indexed by interface first) with an equal model and history, in schema 4 from then on', () => {
     h.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0), legacy(v6('wan1', { na: null }), T0)]);
+    h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 300 }), T0)]);
     const before = snapshot(h);
     h.store.close();
     const Database = require('better-sqlite3');
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
     recordsAsObjects(db);
+    db.exec('DROP INDEX history_slot_if; CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot)');
     db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
     expect(db.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record[0])).toEqual(['{', '{', '{']);
     db.close();
     h = harness({}, h.stateDir, h.clock);
     expect(snapshot(h)).toEqual(before);
+    expect(h.engine.history('wan0').map((e) => [e.version, e.lease.leaseTime])).toEqual([[4, 120], [6, undefined], [4, 300]]);
     h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
     expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('4');
     expect(after.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record[0])).toEqual(['[', '[', '[']);
+    expect(after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history'").all())
+      .toEqual([{ name: 'history_slot_if', sql: 'CREATE UNIQUE INDEX history_slot_if ON history (slot, ifname)' }]);
     after.close();
     h = harness({}, h.stateDir, h.clock);
     expect(snapshot(h)).toEqual(before);

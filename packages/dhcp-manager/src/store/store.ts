@@ -6,7 +6,11 @@
  *
  * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
  * interface goes to slot `seq % limit`, overwriting that slot's older event in place (one
- * upsert on the (ifname, slot) index; the row keeps its rowid, so no b-tree grows or shrinks).
+ * upsert on the unique (slot, ifname) index; the row keeps its rowid, so no b-tree grows or
+ * shrinks). The index leads with the slot (schema 4; (ifname, slot) before): interfaces that
+ * receive events at similar rates are at similar slots, so a batch over many interfaces adds its
+ * entries to a few index pages instead of one page per interface. One interface's events are
+ * read by seeking its slots from its newest `seq` backwards.
  * Schema 1 appended a row per event and deleted the oldest per interface at each commit: an
  * insert into the table and its (ifname, seq) index plus a range delete in both, scattered over
  * the file as interfaces grow. `gseq` orders events across interfaces (reads of all interfaces);
@@ -64,6 +68,9 @@ function histUpsert(rows: number): string {
 }
 
 /** Schema 2's history ring (see the file comment). */
+/** Schema 4's unique index of the ring (see the file comment). */
+const HISTORY_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS history_slot_if ON history (slot, ifname)';
+
 const HISTORY_V2 = `
 CREATE TABLE history (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL,
   gseq INTEGER NOT NULL, event TEXT NOT NULL);
@@ -82,6 +89,8 @@ export class Store {
   private gseq = 0;
   /** Column ordering events across interfaces: `gseq`, or `id` in a schema-1 file opened read-only. */
   private readonly orderBy: string;
+  /** Slots per interface in the file (its history_limit; `limit` once migrated). */
+  private readonly ring: number;
   /** The file's schema (below SCHEMA_VERSION only in a file opened read-only) and the clock to upgrade its rows with. */
   private readonly schema: number;
   private readonly clock: LeaseClock;
@@ -148,6 +157,7 @@ export class Store {
     this.schema = schemaVersion(db);
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.orderBy = this.schema >= 2 ? 'gseq' : 'id';
+    this.ring = Number(metaValue(db, 'history_limit')) || this.limit;
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
       this.seqs.set(row.ifname, row.seq);
     }
@@ -224,10 +234,20 @@ export class Store {
 
   /** The last `limit` events (of one interface or all), oldest first. */
   history(ifname: string | undefined, limit: number): LeaseEvent[] {
-    const rows = (ifname === undefined
-      ? this.db.prepare(`SELECT event FROM history ORDER BY ${this.orderBy} DESC LIMIT ?`).all(limit)
-      : this.db.prepare('SELECT event FROM history WHERE ifname = ? ORDER BY seq DESC LIMIT ?').all(ifname, limit)) as Array<{ event: string }>;
-    return rows.reverse().map((r) => JSON.parse(r.event) as LeaseEvent);
+    let rows: Array<{ event: string }>;
+    if (ifname === undefined) {
+      rows = (this.db.prepare(`SELECT event FROM history ORDER BY ${this.orderBy} DESC LIMIT ?`).all(limit) as Array<{ event: string }>).reverse();
+    } else if (this.schema < 2) {
+      rows = (this.db.prepare('SELECT event FROM history WHERE ifname = ? ORDER BY seq DESC LIMIT ?').all(ifname, limit) as Array<{ event: string }>).reverse();
+    } else {
+      // The ring's slots from the newest seq backwards: one index seek per event, by either index.
+      const top = this.seqs.get(ifname) ?? 0;
+      const low = Math.max(1, top - Math.min(limit, this.ring) + 1);
+      rows = top === 0 ? [] : this.db.prepare(`WITH RECURSIVE k(s) AS (SELECT @top UNION ALL SELECT s - 1 FROM k WHERE s > @low)
+        SELECT h.event FROM k JOIN history h ON h.slot = k.s % @ring AND h.ifname = @ifname AND h.seq = k.s ORDER BY h.seq`)
+        .all({ top, low, ring: this.ring, ifname }) as Array<{ event: string }>;
+    }
+    return rows.map((r) => JSON.parse(r.event) as LeaseEvent);
   }
 
   /** SQLite's quick_check: [] when the file is sound, else its complaints. */
@@ -316,6 +336,10 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
     }
     if (have >= 1 && have < 3) upgradeLeasesV3(db, clock);
     if (have >= 1 && have < 4) compactLeasesV4(db);
+    if (have < 4) {
+      db.exec('DROP INDEX IF EXISTS history_if_slot');
+      db.exec(HISTORY_INDEX);
+    }
     if (have < SCHEMA_VERSION) setMeta.run('schema_version', String(SCHEMA_VERSION));
     setMeta.run('history_limit', String(limit));
   })();
@@ -337,8 +361,10 @@ function compactLeasesV4(db: Database.Database): void {
 /** Another ring size: keep each interface's newest `limit` events and move them to `seq % limit`. */
 function reslot(db: Database.Database, limit: number): void {
   db.prepare(`DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history h WHERE h.ifname = history.ifname) - ?`).run(limit);
-  // Moving slots one row at a time would collide in the unique index on the way.
-  db.exec('DROP INDEX history_if_slot');
+  // Moving slots one row at a time would collide in the unique index on the way. A file of
+  // schema 2 or 3 still has its (ifname, slot) index here; migrate() replaces it right after.
+  db.exec('DROP INDEX IF EXISTS history_if_slot');
+  db.exec('DROP INDEX IF EXISTS history_slot_if');
   db.prepare('UPDATE history SET slot = seq % ?').run(limit);
-  db.exec('CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot)');
+  db.exec(HISTORY_INDEX);
 }
