@@ -11,6 +11,8 @@ const path = require('path');
 const { ROOT, track, tmpDir, waitExit, sleep, freePort, rssKiB } = require('./util');
 
 const BIN = path.join(ROOT, 'packages', 'dhcp-manager', 'dist', 'bin.js');
+/** The manager under test: BENCH_MANAGER_BIN (another build, bench/ab.js) or this clone's. */
+const managerBin = () => process.env.BENCH_MANAGER_BIN || BIN;
 
 function httpGet(url, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
@@ -146,7 +148,7 @@ class Manager {
 }
 
 function available() {
-  return fs.existsSync(BIN);
+  return fs.existsSync(managerBin());
 }
 
 /**
@@ -154,7 +156,7 @@ function available() {
  * replaces the legacy endpoint (ipc:// in the temp dir by default).
  */
 async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) {
-  if (!available()) throw new Error(`manager not built: ${path.relative(ROOT, BIN)} is missing (npm run build)`);
+  if (!available()) throw new Error(`manager not built: ${path.relative(ROOT, managerBin())} is missing (npm run build)`);
   const dir = tmpDir(tag);
   const port = await freePort();
   const endpoints = {
@@ -162,7 +164,7 @@ async function startManager(extra = [], { tag = 'mgr', stateDir, listen } = {}) 
     ack: `ipc://${dir}/ack.sock`,
     events: `ipc://${dir}/events.sock`,
   };
-  const args = [BIN, 'start',
+  const args = [managerBin(), 'start',
     '--listen', endpoints.listen, '--ack-listen', endpoints.ack, '--events', endpoints.events,
     '--http', `127.0.0.1:${port}`, '--state-dir', stateDir ?? path.join(dir, 'state'),
     '--spool-dir', path.join(dir, 'spool'), '--log-level', 'warn',
