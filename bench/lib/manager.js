@@ -10,8 +10,12 @@ const http = require('http');
 const path = require('path');
 const { ROOT, track, tmpDir, waitExit, sleep, freePort, rssKiB } = require('./util');
 
-/** The manager under test; BENCH_MANAGER_BIN names another build's (an A/B against a copy of main). */
-const BIN = process.env.BENCH_MANAGER_BIN ? path.resolve(process.env.BENCH_MANAGER_BIN) : path.join(ROOT, 'packages', 'dhcp-manager', 'dist', 'bin.js');
+const BIN = path.join(ROOT, 'packages', 'dhcp-manager', 'dist', 'bin.js');
+/**
+ * The manager under test: BENCH_MANAGER_BIN (another build's dist/bin.js, read at each start, so
+ * bench/ab.js can switch it per round) or this clone's.
+ */
+const managerBin = () => (process.env.BENCH_MANAGER_BIN ? path.resolve(process.env.BENCH_MANAGER_BIN) : BIN);
 
 function httpGet(url, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
@@ -147,15 +151,15 @@ class Manager {
 }
 
 function available() {
-  return fs.existsSync(BIN);
+  return fs.existsSync(managerBin());
 }
 
 /**
  * Start a manager; resolves once GET /healthz answers 200. `extra` are more CLI flags; `listen`
  * replaces the legacy endpoint (ipc:// in the temp dir by default).
  */
-/** `bin`: another build's dist/bin.js (an A/B against it in the same run); default this checkout's. */
-async function startManager(extra = [], { tag = 'mgr', stateDir, listen, bin = BIN } = {}) {
+/** `bin`: another build's dist/bin.js (an A/B against it in the same run); default managerBin(). */
+async function startManager(extra = [], { tag = 'mgr', stateDir, listen, bin = managerBin() } = {}) {
   if (!fs.existsSync(bin)) throw new Error(`manager not built: ${path.relative(ROOT, bin)} is missing (npm run build)`);
   const dir = tmpDir(tag);
   const port = await freePort();

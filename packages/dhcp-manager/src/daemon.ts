@@ -129,7 +129,6 @@ export class Daemon {
       afterBatch: (_items, results) => {
         this.release?.worked();
         this.expiry?.arm();
-        this.metrics.queueDepth.set(this.queue?.depth ?? 0);
         if (results.some((r) => r.status !== 'unavailable')) durable.touch();
       },
       onError: (err) => this.note('engine', err),

@@ -5,6 +5,7 @@ import { acked, legacy, v4, v6 } from './__fixtures__/fixtures';
 import { Harness, T0, harness, param } from './__fixtures__/harness';
 import type { KeyState } from './appliers/ledger';
 import { reconcileTargets } from './appliers/reconcile';
+import { decodeRecord } from './store/record-codec';
 
 const YEAR = 365 * 24 * 3600 * 1000;
 const M0 = 5_000_000; // CLOCK_MONOTONIC ms at the first message (unrelated to the wall clock)
@@ -134,8 +135,9 @@ describe('engine: lease time on the monotonic clock', () => {
       const strip = (o: Record<string, unknown> | null) => {
         if (o) for (const k of ['boot', 'obtainedMono', 'expiresMono', 'preferredMono', 'validMono']) delete o[k];
       };
-      const r = JSON.parse(row.record);
+      const r = decodeRecord(row.record) as unknown as Record<string, Record<string, unknown> | null>;
       strip(r.lease ?? null); strip(r.na ?? null); strip(r.pd ?? null);
+      // Schema 2 stored the record as a JSON object.
       db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?').run(JSON.stringify(r), row.ifname, row.version);
     }
     // Legacy orders are stamped with the manager's own boot id: make it this harness's boot.
@@ -151,9 +153,9 @@ describe('engine: lease time on the monotonic clock', () => {
     h.clock.now += 50 * YEAR;
     expect(param(h.engine, `${V4}LeaseTimeRemaining`)).toBe(100);
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect((after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('3');
-    const rec = JSON.parse((after.prepare("SELECT record FROM leases WHERE ifname = 'eth0'").get() as { record: string }).record);
-    expect(rec.lease).toMatchObject({ boot: BOOT_A, expiresMono: 9_100_000 });
+    expect((after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('4');
+    const rec = decodeRecord((after.prepare("SELECT record FROM leases WHERE ifname = 'eth0'").get() as { record: string }).record);
+    expect(rec.version === 4 && rec.lease).toMatchObject({ boot: BOOT_A, expiresMono: 9_100_000 });
     after.close();
   });
 });

@@ -9,9 +9,18 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { legacy, v4, v6 } from './__fixtures__/fixtures';
 import { Harness, T0, harness, param } from './__fixtures__/harness';
+import { decodeRecord } from './store/record-codec';
 
 function snapshot(h: Harness) {
   return { tree: h.engine.get(['Device.']), leases: h.engine.leases(), history: h.engine.history() };
+}
+
+/** Lease rows as schemas 1-3 stored them: each record a JSON object. */
+function recordsAsObjects(db: { prepare(sql: string): { all(): unknown[]; run(...a: unknown[]): unknown } }): void {
+  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>;
+  for (const r of rows) {
+    db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?').run(JSON.stringify(decodeRecord(r.record)), r.ifname, r.version);
+  }
 }
 
 describe('engine: persistence across restarts', () => {
@@ -88,6 +97,7 @@ describe('engine: persistence across restarts', () => {
     // Rewrite the file the way schema 1 laid history out (DDL as schema 1 had it).
     const Database = require('better-sqlite3');
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
+    recordsAsObjects(db);
     db.exec(`CREATE TABLE h1 (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL);
       INSERT INTO h1 (id, ifname, seq, event) SELECT gseq, ifname, seq, event FROM history;
       DROP TABLE history; ALTER TABLE h1 RENAME TO history;
@@ -104,10 +114,36 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
     h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('3');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('4');
     expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
     after.close();
     h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
+  });
+
+  it('opens a schema-3 store (records as JSON objects, history indexed by interface first) with an equal model and history, in schema 4 from then on', () => {
+    h.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0), legacy(v6('wan1', { na: null }), T0)]);
+    h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 300 }), T0)]);
+    const before = snapshot(h);
+    h.store.close();
+    const Database = require('better-sqlite3');
+    const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
+    recordsAsObjects(db);
+    db.exec('DROP INDEX history_slot_if; CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot)');
+    db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+    expect(db.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record[0])).toEqual(['{', '{', '{']);
+    db.close();
+    h = harness({}, h.stateDir, h.clock);
+    expect(snapshot(h)).toEqual(before);
+    expect(h.engine.history('wan0').map((e) => [e.version, e.lease.leaseTime])).toEqual([[4, 120], [6, undefined], [4, 300]]);
+    h.store.close();
+    const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('4');
+    expect(after.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record[0])).toEqual(['[', '[', '[']);
+    expect(after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history'").all())
+      .toEqual([{ name: 'history_slot_if', sql: 'CREATE UNIQUE INDEX history_slot_if ON history (slot, ifname)' }]);
+    after.close();
+    h = harness({}, h.stateDir, h.clock);
+    expect(snapshot(h)).toEqual(before);
   });
 
   it('moves a store written by a newer schema aside and starts empty, saying so', () => {

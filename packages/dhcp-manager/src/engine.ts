@@ -28,6 +28,7 @@ import { clearV4 } from './handlers/dhcpv4';
 import { removeV6 } from './handlers/dhcpv6';
 import { endPreviousBoot } from './handlers/reboot';
 import { ManagerMetrics } from './metrics';
+import type { HistogramSeries } from './metrics-histogram';
 import { EventTime, LeaseClock, eventBase, leaseClockOf } from './model/clock';
 import { LeaseState, StateChange } from './model/state';
 import { ClientTreeView, getParams, TreeSource } from './model/tree';
@@ -87,8 +88,8 @@ export class Engine {
   private lastMono = 0n;
   private rejectLog = { second: 0, logged: 0, suppressed: 0 };
   private readonly tree: TreeSource;
-  private readonly handlerSecondsV4: { observe(v: number): void };
-  private readonly handlerSecondsV6: { observe(v: number): void };
+  private readonly handlerSecondsV4: HistogramSeries;
+  private readonly handlerSecondsV6: HistogramSeries;
 
   /** Loads the model from `store` (which the caller opened and closes) and numbers the allow-listed interfaces. */
   constructor(private store: Store, opts: EngineOptions, private readonly deps: EngineDeps) {
@@ -186,7 +187,7 @@ export class Engine {
     for (let i = 0; i < list.length; i++) {
       const item = list[i] as Ingest | undefined;
       const channel: Channel = item && CHANNELS.has(item.channel) ? item.channel : 'legacy';
-      const t0 = process.hrtime.bigint();
+      const t0 = performance.now();
       try {
         const v = validate(item?.frame, this.vctx);
         this.deps.metrics.message(channel, v.ok ? v.msg.version : v.version ?? 'unknown');
@@ -218,7 +219,7 @@ export class Engine {
         change.stage(msg.ifname, out.record, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
         change.event(event);
         pending.push({ index: i, event, change: out.change });
-        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe((performance.now() - t0) / 1000);
       } catch (err) {
         this.log.error({ err, index: i }, 'engine bug while handling a message; message refused');
         results[i] = this.reject(channel, 'INTERNAL_ERROR', 'internal error (logged)');
@@ -353,8 +354,7 @@ export class Engine {
   }
 
   private updateGauges(): void {
-    this.deps.metrics.activeLeases.set({ version: '4' }, this.state.active.v4);
-    this.deps.metrics.activeLeases.set({ version: '6' }, this.state.active.v6);
+    this.deps.metrics.setActiveLeases(this.state.active.v4, this.state.active.v6);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
- * Each model record is one row (a few hundred bytes of JSON); a message costs one history
- * write, plus one upsert per record a transaction changed, all prepared once.
+ * Each model record is one row (schema 4: a JSON array of its values, store/record-codec.ts,
+ * about 300 bytes); a message costs one history write, plus one upsert per record a transaction
+ * changed, all prepared once.
  *
  * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
  * interface goes to slot `seq % limit`, overwriting that slot's older event in place (one
- * upsert on the (ifname, slot) index; the row keeps its rowid, so no b-tree grows or shrinks).
+ * upsert on the unique (slot, ifname) index; the row keeps its rowid, so no b-tree grows or
+ * shrinks). The index leads with the slot (schema 4; (ifname, slot) before): interfaces that
+ * receive events at similar rates are at similar slots, so a batch over many interfaces adds its
+ * entries to a few index pages instead of one page per interface. One interface's events are
+ * read by seeking its slots from its newest `seq` backwards.
  * Schema 1 appended a row per event and deleted the oldest per interface at each commit: an
  * insert into the table and its (ifname, seq) index plus a range delete in both, scattered over
  * the file as interfaces grow. `gseq` orders events across interfaces (reads of all interfaces);
@@ -23,14 +28,20 @@ import { eventJson } from '../events';
 import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
 import { upgradeRecordV3 } from '../model/migrate';
 import { IN_MEMORY, STORE_FILE, storePath } from './files';
+import { decodeRecord, encodeRecord } from './record-codec';
 import type { LeaseRecord } from '../model/types';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-/** After a checkpoint resets the WAL, SQLite truncates the -wal file to this size. */
-export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * After a checkpoint resets the WAL, SQLite truncates the -wal file to this size, inside the
+ * COMMIT that reuses it. Above the size of a WAL of WAL_AUTOCHECKPOINT_PAGES (about 41 MB), so a
+ * reset under load truncates nothing on the event loop (cutting 41 MB back to 8 MB held it 13-22
+ * ms, docs/performance.md); only a WAL grown past it (a large migration) is cut back.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 48 * 1024 * 1024;
 /**
  * SQLite page cache of the store's connection (KiB). better-sqlite3 builds SQLite with a 16 MB
  * default per connection, which a long burst fills and keeps; the store's hot pages (leases,
@@ -71,6 +82,9 @@ function histUpsert(rows: number): string {
 }
 
 /** Schema 2's history ring (see the file comment). */
+/** Schema 4's unique index of the ring (see the file comment). */
+const HISTORY_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS history_slot_if ON history (slot, ifname)';
+
 const HISTORY_V2 = `
 CREATE TABLE history (id INTEGER PRIMARY KEY, ifname TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL,
   gseq INTEGER NOT NULL, event TEXT NOT NULL);
@@ -89,6 +103,8 @@ export class Store {
   private gseq = 0;
   /** Column ordering events across interfaces: `gseq`, or `id` in a schema-1 file opened read-only. */
   private readonly orderBy: string;
+  /** Slots per interface in the file (its history_limit; `limit` once migrated). */
+  private readonly ring: number;
   /** The file's schema (below SCHEMA_VERSION only in a file opened read-only) and the clock to upgrade its rows with. */
   private readonly schema: number;
   private readonly clock: LeaseClock;
@@ -157,6 +173,7 @@ export class Store {
     this.schema = schemaVersion(db);
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.orderBy = this.schema >= 2 ? 'gseq' : 'id';
+    this.ring = Number(metaValue(db, 'history_limit')) || this.limit;
     for (const row of db.prepare('SELECT ifname, MAX(seq) AS seq FROM history GROUP BY ifname').all() as Array<{ ifname: string; seq: number }>) {
       this.seqs.set(row.ifname, row.seq);
     }
@@ -202,7 +219,7 @@ export class Store {
   }
 
   putLease(ifname: string, version: 4 | 6, record: LeaseRecord, order: StoredOrder | null): void {
-    this.st!.lease.run(ifname, version, JSON.stringify(record),
+    this.st!.lease.run(ifname, version, encodeRecord(record),
       order ? order.bootId : null, order ? order.monotonicNs.toString() : null, order ? order.wallUs.toString() : null);
   }
 
@@ -247,7 +264,7 @@ export class Store {
     }>;
     const upgrade = (rec: LeaseRecord, boot: Buffer | null) => (this.schema < 3 ? upgradeRecordV3(rec, boot, this.clock) : rec);
     return rows.map((r) => ({
-      ifname: r.ifname, version: r.version, record: upgrade(JSON.parse(r.record) as LeaseRecord, r.order_boot),
+      ifname: r.ifname, version: r.version, record: upgrade(decodeRecord(r.record), r.order_boot),
       order: r.order_boot && r.order_mono !== null && r.order_wall !== null
         ? { bootId: r.order_boot, monotonicNs: BigInt(r.order_mono), wallUs: BigInt(r.order_wall) } : null,
     }));
@@ -255,10 +272,20 @@ export class Store {
 
   /** The last `limit` events (of one interface or all), oldest first. */
   history(ifname: string | undefined, limit: number): LeaseEvent[] {
-    const rows = (ifname === undefined
-      ? this.db.prepare(`SELECT event FROM history ORDER BY ${this.orderBy} DESC LIMIT ?`).all(limit)
-      : this.db.prepare('SELECT event FROM history WHERE ifname = ? ORDER BY seq DESC LIMIT ?').all(ifname, limit)) as Array<{ event: string }>;
-    return rows.reverse().map((r) => JSON.parse(r.event) as LeaseEvent);
+    let rows: Array<{ event: string }>;
+    if (ifname === undefined) {
+      rows = (this.db.prepare(`SELECT event FROM history ORDER BY ${this.orderBy} DESC LIMIT ?`).all(limit) as Array<{ event: string }>).reverse();
+    } else if (this.schema < 2) {
+      rows = (this.db.prepare('SELECT event FROM history WHERE ifname = ? ORDER BY seq DESC LIMIT ?').all(ifname, limit) as Array<{ event: string }>).reverse();
+    } else {
+      // The ring's slots from the newest seq backwards: one index seek per event, by either index.
+      const top = this.seqs.get(ifname) ?? 0;
+      const low = Math.max(1, top - Math.min(limit, this.ring) + 1);
+      rows = top === 0 ? [] : this.db.prepare(`WITH RECURSIVE k(s) AS (SELECT @top UNION ALL SELECT s - 1 FROM k WHERE s > @low)
+        SELECT h.event FROM k JOIN history h ON h.slot = k.s % @ring AND h.ifname = @ifname AND h.seq = k.s ORDER BY h.seq`)
+        .all({ top, low, ring: this.ring, ifname }) as Array<{ event: string }>;
+    }
+    return rows.map((r) => JSON.parse(r.event) as LeaseEvent);
   }
 
   /** SQLite's quick_check: [] when the file is sound, else its complaints. */
@@ -324,7 +351,8 @@ function schemaVersion(db: Database.Database): number {
  * 0 -> 2: create everything. 1 -> 2: the appended history becomes the ring (each interface's
  * newest `limit` events, whose seqs are consecutive, so `seq % limit` gives distinct slots;
  * `gseq` is the old rowid, which was the order across interfaces). 2 -> 3: lease records gain
- * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts).
+ * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts). 3 -> 4: lease records are
+ * rewritten from JSON objects to the arrays of store/record-codec.ts.
  */
 function migrate(db: Database.Database, limit: number, clock: LeaseClock): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
@@ -350,6 +378,11 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
       reslot(db, limit);
     }
     if (have >= 1 && have < 3) upgradeLeasesV3(db, clock);
+    if (have >= 1 && have < 4) compactLeasesV4(db);
+    if (have < 4) {
+      db.exec('DROP INDEX IF EXISTS history_if_slot');
+      db.exec(HISTORY_INDEX);
+    }
     if (have < SCHEMA_VERSION) setMeta.run('schema_version', String(SCHEMA_VERSION));
     setMeta.run('history_limit', String(limit));
   })();
@@ -358,14 +391,23 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
 function upgradeLeasesV3(db: Database.Database, clock: LeaseClock): void {
   const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
   const rows = db.prepare('SELECT ifname, version, record, order_boot FROM leases').all() as Array<{ ifname: string; version: number; record: string; order_boot: Buffer | null }>;
-  for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(JSON.parse(r.record) as LeaseRecord, r.order_boot, clock)), r.ifname, r.version);
+  for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(decodeRecord(r.record), r.order_boot, clock)), r.ifname, r.version);
+}
+
+/** Schema 4: each lease record as the array of store/record-codec.ts instead of a JSON object. */
+function compactLeasesV4(db: Database.Database): void {
+  const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
+  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>;
+  for (const r of rows) put.run(encodeRecord(decodeRecord(r.record)), r.ifname, r.version);
 }
 
 /** Another ring size: keep each interface's newest `limit` events and move them to `seq % limit`. */
 function reslot(db: Database.Database, limit: number): void {
   db.prepare(`DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history h WHERE h.ifname = history.ifname) - ?`).run(limit);
-  // Moving slots one row at a time would collide in the unique index on the way.
-  db.exec('DROP INDEX history_if_slot');
+  // Moving slots one row at a time would collide in the unique index on the way. A file of
+  // schema 2 or 3 still has its (ifname, slot) index here; migrate() replaces it right after.
+  db.exec('DROP INDEX IF EXISTS history_if_slot');
+  db.exec('DROP INDEX IF EXISTS history_slot_if');
   db.prepare('UPDATE history SET slot = seq % ?').run(limit);
-  db.exec('CREATE UNIQUE INDEX history_if_slot ON history (ifname, slot)');
+  db.exec(HISTORY_INDEX);
 }
