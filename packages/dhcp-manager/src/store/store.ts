@@ -1,7 +1,7 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
  * Each model record is one row (schema 4: a JSON array of its values, store/record-codec.ts,
- * about 300 bytes); a message costs one history write, plus one upsert per record a transaction
+ * 250-400 bytes); a message costs one history write, plus one upsert per record a transaction
  * changed, all prepared once.
  *
  * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
