@@ -1,11 +1,12 @@
 import { IdleRelease, fullCollection } from './memory';
 
 describe('IdleRelease', () => {
-  function setup(idleMs = 1000, savingMs = 5000) {
+  function setup(idleMs = 1000, savingMs = 5000, slack = false) {
     let now = 10_000;
     const calls: string[] = [];
     const r = new IdleRelease({
       idleMs, savingMs,
+      heapSlack: () => slack,
       now: () => now,
       collect: () => calls.push('collect'),
       before: () => calls.push('before'),
@@ -44,6 +45,35 @@ describe('IdleRelease', () => {
     advance(100);
     expect(r.check()).toBe(true);
     expect(r.status().releases).toBe(2);
+    expect(calls.filter((c) => c === 'collect')).toHaveLength(2);
+  });
+
+  it('tries again, at most twice, when the heap is still large after a quiet saving window', () => {
+    const { r, calls, advance } = setup(1000, 5000, true);
+    advance(1000);
+    expect(r.check()).toBe(true);
+    advance(5000);
+    expect(r.check()).toBe(true);
+    advance(5000);
+    expect(r.check()).toBe(true);
+    advance(5000);
+    expect(r.check()).toBe(false);
+    expect(calls.filter((c) => c === 'collect')).toHaveLength(3);
+    expect(r.saving).toBe(false);
+    expect(r.status().releases).toBe(3);
+  });
+
+  it('does not try again when work arrived during the saving window', () => {
+    const { r, calls, advance } = setup(1000, 5000, true);
+    advance(1000);
+    r.check();
+    advance(100);
+    r.worked();
+    advance(400);
+    expect(r.check()).toBe(false);
+    advance(600);
+    // The work's own quiet period ends: one release for it, not a retry of the first.
+    expect(r.check()).toBe(true);
     expect(calls.filter((c) => c === 'collect')).toHaveLength(2);
   });
 
