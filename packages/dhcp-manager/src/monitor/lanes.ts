@@ -3,7 +3,7 @@
  *
  * - One FIFO (lane) per interface name, peeked from the frame (plugin-msg peekFrame); frames it
  *   cannot peek (wrong size, bad version, unterminated or invalid name) share one `unparsed` lane
- *   and are refused by the validator as before. Nothing ever overtakes an earlier item of its own
+ *   and the validator refuses them. Nothing ever overtakes an earlier item of its own
  *   lane, so the order per interface is the order of arrival.
  * - An item is urgent when it ends a lease (v4 isExpired or deconfig/leasefail/nak, v6
  *   isExpired) or came on the acked channel or from the spool. A lane holding an urgent item is
