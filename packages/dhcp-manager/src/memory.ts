@@ -7,20 +7,21 @@
  * one, so without help the memory of start-up or of the last burst stays resident for good
  * (measured: about 30 MiB of private memory right after start, and it stays there with HTTP on).
  *
- * Native caches are emptied first (`before`: the store's SQLite page cache, which a burst fills).
- * So once no work has been done for `idleMs` after some was, this turns on V8's memory-saving
- * mode (`--optimize-for-size`) and runs one full collection. The collection starts V8's memory
- * reducer, which about eight seconds later runs memory-reducing collections: they shrink the young
+ * So once no work has been done for `idleMs` after some was, this empties the native caches
+ * (`before`: the store's SQLite page cache, which a burst fills), turns on V8's memory-saving mode
+ * (`--optimize-for-size`) and runs one full collection. The collection starts V8's memory reducer,
+ * which about eight seconds later runs memory-reducing collections: they shrink the young
  * generation and release free pages. Without the saving mode the reducer acts only when its
  * allocation-rate heuristic agrees, which in measurements was sometimes after 20 s and sometimes
  * not within a minute. The saving mode is left after `savingMs`, or at once when work arrives, so
- * a burst never runs in it. The collection takes 10-50 ms and runs only after a quiet period.
+ * a burst never runs in it; a window that ends quiet with the heap still large is tried again, at
+ * most RETRIES times. The collection takes 10-50 ms and runs only after a quiet period.
  *
  * The collection is reached through V8's `gc` extension: `--expose-gc` set at run time, then
  * `gc` taken from a fresh context (the main context was created before the flag was set). When
  * the manager was started with `--expose-gc` the global one is used.
  */
-import { setFlagsFromString } from 'v8';
+import { getHeapStatistics, setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
 
 export type CollectFn = () => void;
@@ -73,8 +74,8 @@ export interface IdleReleaseStatus {
 const RETRIES = 2;
 
 function heapSlack(): boolean {
-  const m = process.memoryUsage();
-  return m.heapTotal > 2 * m.heapUsed + 8 * 1024 * 1024;
+  const h = getHeapStatistics();
+  return h.total_heap_size > 2 * h.used_heap_size + 8 * 1024 * 1024;
 }
 
 export class IdleRelease {
@@ -111,7 +112,7 @@ export class IdleRelease {
     this.leaveSaving();
   }
 
-  /** Work happened (a committed batch, a client event); the next release waits for quiet. */
+  /** Work happened (the daemon calls it after each committed batch); the next release waits for quiet. */
   worked(): void {
     this.lastWork = this.now();
     this.pending = true;
