@@ -16,6 +16,7 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { memKiB, sleep } = require('../lib/util');
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'packages', 'dhcp-manager', 'dist');
@@ -43,68 +44,60 @@ const PARTS = [
       '127.0.0.1', 0, () => undefined, { page: true });`],
 ];
 
+/** Each row's process gives memory back, waits for V8's reducer, then says so and waits to be read. */
 const RELEASE = `
   const { IdleRelease } = require(DIST + '/memory.js');
   const r = new IdleRelease({ idleMs: 0 }); r.check();
-  setTimeout(report, SETTLE_MS);`;
+  setTimeout(() => process.stdout.write('ready\\n'), SETTLE_MS);
+  setInterval(() => undefined, 1 << 30);`;
 
-const REPORT = `
-  function report() {
-    const fs = require('fs');
-    const st = fs.readFileSync('/proc/self/status', 'utf8');
-    const get = (k) => Number(new RegExp(k + ':\\\\s+(\\\\d+)').exec(st)[1]);
-    let cur = '', bin = 0;
-    for (const l of fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
-      if (/^[0-9a-f]+-/.test(l)) cur = l.split(/\\s+/)[5] || '';
-      else if (l.startsWith('Rss:') && cur === process.execPath) bin += Number(l.split(/\\s+/)[1]);
-    }
-    const m = process.memoryUsage();
-    process.stdout.write(JSON.stringify({ rss: get('VmRSS'), anon: get('RssAnon'), file: get('RssFile'), bin, heapTotal: m.heapTotal >> 10, heapUsed: m.heapUsed >> 10 }) + '\\n');
-    process.exit(0);
-  }`;
+/** /proc/PID: RSS, private and code (memKiB), and the resident part of the node binary's mapping. */
+function read(pid) {
+  let cur = '';
+  let bin = 0;
+  for (const l of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-/.test(l)) cur = l.split(/\s+/)[5] || '';
+    else if (l.startsWith('Rss:') && cur === process.execPath) bin += Number(l.split(/\s+/)[1]);
+  }
+  return { ...memKiB(pid), bin };
+}
 
+async function stop(child, dir) {
+  child.kill('SIGTERM');
+  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.on('exit', r));
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** One row: its code in a fresh process, read from outside once the process says it is ready. */
 function runScript(code) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dhcpmgr-footprint-'));
   const file = path.join(dir, 'row.js');
-  fs.writeFileSync(file, `'use strict';\nconst dir = ${JSON.stringify(dir)}; const DIST = ${JSON.stringify(DIST)}; const SETTLE_MS = ${settleMs};\nmodule.paths.unshift(${JSON.stringify(path.join(ROOT, 'node_modules'))});\n${REPORT}\n${code}`);
-  return collect(spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] }), dir);
-}
-
-function collect(child, dir, onLine) {
+  fs.writeFileSync(file, `'use strict';\nconst dir = ${JSON.stringify(dir)}; const DIST = ${JSON.stringify(DIST)}; const SETTLE_MS = ${settleMs};\nmodule.paths.unshift(${JSON.stringify(path.join(ROOT, 'node_modules'))});\n${code}`);
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => { out += d; if (onLine) onLine(out, child); });
-    child.on('exit', () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      try { resolve(JSON.parse(out.trim().split('\n').pop())); } catch (err) { reject(new Error(`row failed: ${out}`)); }
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!out.includes('ready\n')) return;
+      const r = read(child.pid);
+      stop(child, dir).then(() => resolve(r), reject);
     });
+    child.on('exit', (code) => { if (!out.includes('ready\n')) reject(new Error(`row failed (exit ${code}): ${out}`)); });
   });
 }
 
-/** The real daemon: /proc read at 3 s (before its release) and after release + settle. */
+/** The real daemon: read at 3 s (before its release) and after release + settle. */
 async function daemonRows() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dhcpmgr-footprint-'));
   const port = 26000 + Math.floor(Math.random() * 1000);
   const child = spawn(process.execPath, [path.join(DIST, 'bin.js'), 'start', '--state-dir', `${dir}/state`, '--spool-dir', `${dir}/spool`,
     '--listen', `ipc://${dir}/l.sock`, '--ack-listen', `ipc://${dir}/a.sock`, '--events', `ipc://${dir}/e.sock`, '--http', `127.0.0.1:${port}`,
     '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const read = () => {
-    const st = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const get = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)[1]);
-    let cur = '', bin = 0;
-    for (const l of fs.readFileSync(`/proc/${child.pid}/smaps`, 'utf8').split('\n')) {
-      if (/^[0-9a-f]+-/.test(l)) cur = l.split(/\s+/)[5] || '';
-      else if (l.startsWith('Rss:') && cur === process.execPath) bin += Number(l.split(/\s+/)[1]);
-    }
-    return { rss: get('VmRSS'), anon: get('RssAnon'), file: get('RssFile'), bin };
-  };
-  await new Promise((r) => setTimeout(r, 3000));
-  const early = read();
-  await new Promise((r) => setTimeout(r, 5000 + settleMs));
-  const late = read();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await sleep(3000);
+  const early = read(child.pid);
+  await sleep(5000 + settleMs);
+  const late = read(child.pid);
+  await stop(child, dir);
   return [['the daemon, default configuration, 3 s after start (before its memory release)', early],
     [`the daemon, default configuration, after its memory release (+${(5000 + settleMs) / 1000} s)`, late]];
 }
@@ -116,9 +109,10 @@ async function daemonRows() {
   const step = (k) => `${k >= 0 ? '+' : ''}${(k / 1024).toFixed(1)}`.padStart(6);
   console.log(`${'part'.padEnd(84)} |    RSS | private |  code | node binary | step RSS | step private | step code`);
   let prev;
-  for (const [name, r] of all) {
+  for (const [i, [name, r]] of all.entries()) {
     console.log(`${name.padEnd(84)} | ${mib(r.rss)} | ${mib(r.anon)}  | ${mib(r.file)} | ${mib(r.bin)}      | ${prev ? step(r.rss - prev.rss) : '      '}   | ${prev ? step(r.anon - prev.anon) : '      '}       | ${prev ? step(r.file - prev.file) : ''}`);
-    if (all.indexOf(all.find((x) => x[1] === r)) < PARTS.length) prev = r;
+    // The daemon's rows are both stepped from the last part.
+    if (i < PARTS.length) prev = r;
   }
   console.log(`(MiB; settle ${settleMs} ms after each release; node ${process.version})`);
 })().catch((err) => { console.error(err); process.exit(1); });
