@@ -4,5 +4,7 @@ export type { Config, OptionName } from './config';
 export { Daemon, startDaemon } from './daemon';
 export type { EngineLike, EngineFactory } from './daemon';
 export { PubSink, parsePublished, REJECT_TOPIC } from './publisher';
-export { NoneApplier, Iproute2Applier, commandsFor, createApplier } from './appliers';
+export { NoneApplier, createApplier } from './appliers';
+export { Iproute2Applier, commandsFor } from './appliers/iproute2';
+export { SystemApplier } from './appliers/system';
 export { run } from './cli';

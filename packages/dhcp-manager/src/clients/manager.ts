@@ -7,7 +7,6 @@
  * lease in the model (LEASE_DEL), Renew=true renews, any other change restarts a running client
  * with its new command line or configuration. Writes are serialized.
  */
-import { timingSafeEqual } from 'crypto';
 import { accessSync, constants } from 'fs';
 import { delimiter, dirname, join } from 'path';
 import type { Logger } from 'pino';
@@ -211,6 +210,8 @@ export class ClientManager implements ClientTreeView {
         if (!want) return 'disabled';
         if (token === undefined || token === '') return 'missing';
         const got = Buffer.from(token);
+        // crypto is loaded on the first authenticated write, not at start.
+        const { timingSafeEqual } = require('crypto') as typeof import('crypto');
         return got.length === want.length && timingSafeEqual(got, want) ? 'ok' : 'bad';
       },
       set: (values) => {

@@ -13,7 +13,7 @@
  *   is stopped and replaced; anything else (pid reused, file stale) is ignored.
  * - Adopted processes are not our children: they are watched by polling /proc/PID.
  */
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { dirname } from 'path';
 import type { Logger } from 'pino';
@@ -221,6 +221,8 @@ export class ClientRunner {
     const fd = openSync(this.files.log, 'a', 0o640);
     let child: ChildProcess;
     try {
+      // child_process is loaded on the first launch: a daemon with no enabled client never needs it.
+      const { spawn } = require('child_process') as typeof import('child_process');
       child = spawn(launch.argv[0]!, launch.argv.slice(1), { env: launch.env, stdio: ['ignore', fd, fd], detached: true });
     } finally {
       closeSync(fd);
