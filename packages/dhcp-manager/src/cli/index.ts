@@ -113,6 +113,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       throw err ?? new UsageError(msg);
     })
     .exitProcess(false);
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
   } catch (err) {
@@ -124,6 +125,20 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return err instanceof ConfigError ? 2 : 1;
   }
   return code;
+}
+
+/**
+ * yargs renders the whole help text of a command each time it runs the command's handler and
+ * keeps it, in case a later showHelp() wants it. Nothing here shows help after a command has run
+ * (failures go through `.fail()` above), and for `start` (about 60 options) the rendering took
+ * 30-45 ms of the daemon's start-up, got V8's optimizing compiler going, and kept the text for the
+ * daemon's whole life. The cache is reached through yargs' internal methods (yargs is pinned);
+ * `--help` itself renders as before.
+ */
+function skipHelpCache(parser: Argv): void {
+  const internal = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 function client(): typeof import('./client') {
