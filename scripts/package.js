@@ -12,7 +12,9 @@
  *   usr/lib/dhcpmgr/dhcp-manager.js     launcher: checks the Node.js version and addon ABI, then
  *                                       loads dhcp-manager.main.js
  *   usr/lib/dhcpmgr/dhcp-manager.main.js   the manager (CLI + daemon) bundled by esbuild with
- *                                       every JavaScript dependency
+ *                                       every JavaScript dependency but the MQTT client
+ *   usr/lib/dhcpmgr/dhcp-manager.mqtt.js   the MQTT client library (mqtt and its dependencies),
+ *                                       loaded by the daemon only when --mqtt-url is set
  *   usr/lib/dhcpmgr/{style.css,app.js}  the status page's static files
  *   usr/lib/dhcpmgr/dhcpmgr-*-plugin.*  the plugins as their bundle script makes them (loader,
  *                                       main file, V8 code cache, pino side chunk)
@@ -185,10 +187,23 @@ async function bundleManager(stage) {
   const lib = path.join(stage, LIB);
   const common = { bundle: true, platform: 'node', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
   // The CLI and daemon with every JS dependency; names kept so that stack traces stay readable.
+  // The MQTT client library (about half of all the JavaScript) is a file of its own, which the
+  // daemon loads only with --mqtt-url: node keeps the source of every file it loads in memory.
   const r = await esbuild.build({
     ...common, target: 'node20', minifyWhitespace: true, minifySyntax: true, metafile: true,
     entryPoints: [path.join(MANAGER_DIR, 'dist', 'cli', 'index.js')],
     outfile: path.join(lib, 'dhcp-manager.main.js'),
+    plugins: [nativeOutside, {
+      name: 'mqtt-apart',
+      setup(build) {
+        build.onResolve({ filter: /^mqtt$/ }, () => ({ path: './dhcp-manager.mqtt.js', external: true }));
+      },
+    }],
+  });
+  const mqtt = await esbuild.build({
+    ...common, target: 'node20', minifyWhitespace: true, minifySyntax: true, metafile: true,
+    entryPoints: [require.resolve('mqtt', { paths: [path.join(MANAGER_DIR, 'dist', 'export')] })],
+    outfile: path.join(lib, 'dhcp-manager.mqtt.js'),
     plugins: [nativeOutside],
   });
   // The launcher: bin.js with its version check compiled for old engines (so that an old Node
@@ -205,7 +220,7 @@ async function bundleManager(stage) {
       },
     }],
   });
-  for (const f of Object.keys(r.metafile.inputs)) {
+  for (const f of [...Object.keys(r.metafile.inputs), ...Object.keys(mqtt.metafile.inputs)]) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f.slice(f.lastIndexOf('node_modules/')));
     if (m) bundled.add(m[1]);
   }

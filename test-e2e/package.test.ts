@@ -61,7 +61,8 @@ describe('the package contents', () => {
     const files = debList();
     const names = [...files.keys()];
     for (const f of [
-      'usr/lib/dhcpmgr/dhcp-manager.js', 'usr/lib/dhcpmgr/dhcp-manager.main.js', 'usr/lib/dhcpmgr/style.css', 'usr/lib/dhcpmgr/app.js',
+      'usr/lib/dhcpmgr/dhcp-manager.js', 'usr/lib/dhcpmgr/dhcp-manager.main.js', 'usr/lib/dhcpmgr/dhcp-manager.mqtt.js',
+      'usr/lib/dhcpmgr/style.css', 'usr/lib/dhcpmgr/app.js',
       'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.js', 'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.main.js', 'usr/lib/dhcpmgr/dhcpmgr-udhcpc-plugin.main.cache',
       'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.cache',
       'usr/lib/dhcpmgr/node_modules/nanomsg/build/Release/node_nanomsg.node',
@@ -169,6 +170,32 @@ describe('the installed tree, outside the clone', () => {
     expect(await m.exited).toBe(0);
     manager = undefined;
     asserted(`installed tree in ${root}: manager ${VERSION} ran with its addons from there (${addons.length} .node mapped), the installed udhcpc plugin delivered bound (exit 0, spool empty), installed CLI read Device.DHCPv4.Client.1.IPAddress = 192.168.77.130, checkpoint worker ran ${cp.runs}x, SIGTERM -> exit 0`);
+  });
+
+  it('keeps the MQTT client in a file of its own, which the installed manager loads for --mqtt-url', async () => {
+    const mqttFile = path.join(root, 'usr', 'lib', 'dhcpmgr', 'dhcp-manager.mqtt.js');
+    // The MQTT library is not in the main file: the main file requires it by its own name.
+    const main = fs.readFileSync(path.join(root, 'usr', 'lib', 'dhcpmgr', 'dhcp-manager.main.js'), 'utf8');
+    expect(main).toContain('require("./dhcp-manager.mqtt.js")');
+    expect(main).not.toContain('MqttClient extends');
+    const stateDir = path.join(root, 'var', 'lib', 'dhcpmgr-mqtt');
+    // No broker listens on the events port here: the exporter loads, tries, and counts failures.
+    const brokerUrl = `mqtt://127.0.0.1:${PORTS.events}`;
+    const m = start('installed dhcp-manager with --mqtt-url', [path.join(root, 'usr', 'bin', 'dhcp-manager'), 'start',
+      '--state-dir', stateDir, '--spool-dir', path.join(stateDir, 'spool'), '--accept-unconfigured',
+      '--listen', `tcp://127.0.0.1:${PORTS.listen}`, '--ack-listen', 'off', '--events', 'off',
+      '--http', `127.0.0.1:${PORTS.http}`, '--mqtt-url', brokerUrl, '--gateway-id', 'pkgtest'], { env: ENV });
+    manager = m;
+    const mqtt = await waitFor('the installed manager to report a failed MQTT connection', () => {
+      if (m.child.exitCode !== null) throw new Error(`manager exited ${m.child.exitCode}: ${m.err()}${m.out().slice(-2000)}`);
+      const st = JSON.parse(installed('status', '--json', '--url', URL)) as { mqtt?: { url: string; connected: boolean; failures: number } };
+      return st.mqtt && st.mqtt.failures > 0 ? st.mqtt : undefined;
+    }, 20_000);
+    expect([mqtt.url, mqtt.connected]).toEqual([brokerUrl, false]);
+    await stop(m);
+    expect(await m.exited).toBe(0);
+    manager = undefined;
+    asserted(`installed manager with --mqtt-url ${brokerUrl} (nothing listening): exporter from ${path.basename(mqttFile)} reported ${mqtt.failures} failed connection(s), connected false; SIGTERM -> exit 0`);
   });
 
   it('refuses a too old Node.js, and one with another addon ABI, with one line and exit 2', () => {
