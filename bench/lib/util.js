@@ -139,12 +139,15 @@ function waitMessage(child, pred, timeoutMs, what) {
 }
 
 /**
- * A free loopback TCP port of 26000-26999 (for the HTTP API and TCP nanomsg endpoints). Not one
+ * A free loopback TCP port of 26000-26999, or of the 1000 from BENCH_PORT_BASE when it is set (so
+ * that runs sharing the machine keep to their own ranges), for the HTTP API and TCP nanomsg
+ * endpoints. Not one
  * the kernel picks (bind to 0): that comes from the ephemeral range (32768-60999), where an
  * outgoing connection of any program can take it or leave a TIME_WAIT on it before the manager
  * binds it. Ports handed out by this process are not given twice.
  */
 const handedOut = new Set();
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE) || 26000;
 async function freePort() {
   const net = require('net');
   const bindable = (port) => new Promise((resolve) => {
@@ -153,12 +156,12 @@ async function freePort() {
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
   for (let i = 0; i < 50; i++) {
-    const port = 26000 + Math.floor(Math.random() * 1000);
+    const port = PORT_BASE + Math.floor(Math.random() * 1000);
     if (handedOut.has(port) || !(await bindable(port))) continue;
     handedOut.add(port);
     return port;
   }
-  throw new Error('no free loopback TCP port in 26000-26999 after 50 tries');
+  throw new Error(`no free loopback TCP port in ${PORT_BASE}-${PORT_BASE + 999} after 50 tries`);
 }
 
 /** A captured client call ({event, env}): plugin-msg's parser of the `.env` captures. */

@@ -12,14 +12,14 @@
  *   its first 255 bytes with Length = the whole value's length, as the C plugin sends it.
  */
 import { DhcpV6Message, checkIfname, emptyV6Lease } from '@dhcpmgr/plugin-msg';
-import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
+import { EnvToMsgResult, U32_MAX, isCStringText, isDottedQuad, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
 // Accepts exactly what Node's net.isIPv6 accepts (eight hex groups of 1-4 digits, one `::` standing
 // for at least one group, a dotted quad as the last two groups, an optional %zone), without its
 // pattern: that one regular expression is slow to compile on every event, and importing `net`
-// for it loads the sockets stack as well (docs/performance.md, plugin start-up).
+// for it loads the sockets stack as well (docs/performance.md, plugin start-up). The dotted quad
+// is checked by hand for the same reason (isDottedQuad).
 const HEX4 = /^[0-9a-fA-F]{1,4}$/;
-const QUAD = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 const ZONE = /^[0-9a-zA-Z.:-]+$/;
 function isIPv6(s: string): boolean {
   let a = s;
@@ -37,7 +37,7 @@ function isIPv6(s: string): boolean {
   let n = groups.length;
   // A dotted quad only as the very last group (not before a trailing `::`); it counts as two.
   const last = groups[groups.length - 1];
-  const quad = last !== undefined && (dbl < 0 || tail !== '') && QUAD.test(last);
+  const quad = last !== undefined && (dbl < 0 || tail !== '') && isDottedQuad(last);
   if (quad) n += 1;
   for (let i = 0; i < groups.length - (quad ? 1 : 0); i++) if (!HEX4.test(groups[i]!)) return false;
   return dbl < 0 ? n === 8 : n <= 7;
@@ -63,7 +63,7 @@ function u32(env: Env, name: string): number | Fail {
 function text(env: Env, name: string, width: number): string | Fail {
   const v = (env[name] ?? '').trimEnd();
   if (v.length > width) return fail(name, `${v.length} bytes do not fit the ${width}-byte field`);
-  if (/[^\x01-\xff]/.test(v)) return fail(name, 'holds a character outside 0x01-0xff');
+  if (!isCStringText(v)) return fail(name, 'holds a character outside 0x01-0xff');
   return v;
 }
 
@@ -166,7 +166,7 @@ function fillOptions(lease: ReturnType<typeof emptyV6Lease>, env: Env): Fail | u
   }
   if (env.SRV_OPTION17 !== undefined) {
     const whole = env.SRV_OPTION17.trimEnd();
-    if (/[^\x01-\xff]/.test(whole)) return fail('SRV_OPTION17', 'holds a character outside 0x01-0xff');
+    if (!isCStringText(whole)) return fail('SRV_OPTION17', 'holds a character outside 0x01-0xff');
     lease.vendor.assigned = true;
     lease.vendor.data = whole.slice(0, VENDOR_DATA_MAX); // by design: see VENDOR_DATA_MAX
     lease.vendor.length = whole.length;

@@ -24,7 +24,7 @@ function compile(fields: readonly FieldSpec[]): readonly Compiled[] {
   return fields.map((f) => {
     const dot = f.name.indexOf('.');
     return {
-      ...f,
+      name: f.name, cName: f.cName, type: f.type, offset: f.offset, size: f.size, policy: f.policy,
       parent: dot < 0 ? undefined : f.name.slice(0, dot),
       leaf: dot < 0 ? f.name : f.name.slice(dot + 1),
       maxLen: f.policy === 'text' ? f.size : f.size - 1,
@@ -32,8 +32,12 @@ function compile(fields: readonly FieldSpec[]): readonly Compiled[] {
   });
 }
 
-const V4 = compile(V4_FIELDS);
-const V6 = compile(V6_FIELDS);
+// Each table is compiled on its first use: a plugin encodes one version only, once, and every
+// statement run at load is paid on each lease event (docs/performance.md, plugin start-up).
+let v4Fields: readonly Compiled[] | undefined;
+let v6Fields: readonly Compiled[] | undefined;
+const V4 = (): readonly Compiled[] => (v4Fields ??= compile(V4_FIELDS));
+const V6 = (): readonly Compiled[] => (v6Fields ??= compile(V6_FIELDS));
 const OUTER = compile([OUTER_IFNAME])[0]!;
 
 /** Byte ranges [start, end) of one message that no field covers and that must be zero. */
@@ -51,10 +55,15 @@ function gapsFor(layout: AbiLayout, fields: readonly FieldSpec[]): Array<[number
   return gaps;
 }
 
-const GAPS: Record<Abi, { 4: Array<[number, number]>; 6: Array<[number, number]> }> = {
-  lp64: { 4: gapsFor(LAYOUTS.lp64, V4_FIELDS), 6: gapsFor(LAYOUTS.lp64, V6_FIELDS) },
-  ilp32: { 4: gapsFor(LAYOUTS.ilp32, V4_FIELDS), 6: gapsFor(LAYOUTS.ilp32, V6_FIELDS) },
-};
+/**
+ * The gaps of each ABI and version, worked out on the first decode of that kind: only decoding
+ * checks them, and a plugin, which only encodes, would otherwise walk all four layouts byte by
+ * byte at load (docs/performance.md, plugin start-up).
+ */
+const GAPS: Record<Abi, { 4?: Array<[number, number]>; 6?: Array<[number, number]> }> = { lp64: {}, ilp32: {} };
+function gaps(abi: Abi, version: 4 | 6): Array<[number, number]> {
+  return (GAPS[abi][version] ??= gapsFor(LAYOUTS[abi], version === 4 ? V4_FIELDS : V6_FIELDS));
+}
 
 /** sizeof(PLUGIN_MSG) for an ABI. */
 export function encodingLength(abi: Abi = 'lp64'): number {
@@ -135,8 +144,8 @@ function makeReader(fields: readonly Compiled[], template: Obj, prefix: string):
 let readers: { 4: LeaseReader; 6: LeaseReader } | undefined;
 function leaseReaders(): { 4: LeaseReader; 6: LeaseReader } {
   readers ??= {
-    4: makeReader(V4, emptyV4Lease() as unknown as Obj, 'dhcpv4.'),
-    6: makeReader(V6, emptyV6Lease() as unknown as Obj, 'dhcpv6.'),
+    4: makeReader(V4(), emptyV4Lease() as unknown as Obj, 'dhcpv4.'),
+    6: makeReader(V6(), emptyV6Lease() as unknown as Obj, 'dhcpv6.'),
   };
   return readers;
 }
@@ -200,7 +209,7 @@ function decodeAt(buf: Buffer, offset: number, abi: Abi): DecodedMsg {
     throw new PluginMsgDecodeError('BAD_VERSION', `bad version: ${wire}`);
   }
   const version = wire === WIRE_VERSION.v4 ? 4 : 6;
-  checkGaps(buf, offset, GAPS[abi][version]);
+  checkGaps(buf, offset, gaps(abi, version));
   const truncated: string[] = [];
   const ifname = readString(buf, offset + OUTER.offset, OUTER, 'ifname', truncated);
   const base = offset + layout.unionOffset;
@@ -214,6 +223,18 @@ function decodeAt(buf: Buffer, offset: number, abi: Abi): DecodedMsg {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
+// Encoding writes bytes by index instead of through Buffer's write methods: those are node's
+// JS, compiled on their first call, and a plugin encodes exactly one message per process
+// (docs/performance.md, plugin start-up); indexed stores into a Uint8Array are V8's own.
+
+/** `v` as 4 little-endian bytes (an i32 as its two's complement: the stores keep the low 8 bits). */
+function put32(buf: Buffer, at: number, v: number): void {
+  buf[at] = v;
+  buf[at + 1] = v >>> 8;
+  buf[at + 2] = v >>> 16;
+  buf[at + 3] = v >>> 24;
+}
+
 function writeString(buf: Buffer, at: number, f: Compiled, value: unknown, path: string): void {
   if (typeof value !== 'string') throw new PluginMsgEncodeError('BAD_STRING', `${path} is not a string`, path);
   if (value.length > f.maxLen) {
@@ -224,8 +245,8 @@ function writeString(buf: Buffer, at: number, f: Compiled, value: unknown, path:
     if (c === 0 || c > 0xff) {
       throw new PluginMsgEncodeError('BAD_STRING', `${path} has character U+${c.toString(16).padStart(4, '0')} at ${k}; only bytes 1-255 fit a C string`, path);
     }
+    buf[at + k] = c; // latin1: the character code is the byte
   }
-  buf.write(value, at, value.length, 'latin1');
 }
 
 function writeFields(buf: Buffer, base: number, fields: readonly Compiled[], source: Obj, prefix: string): void {
@@ -249,13 +270,13 @@ function writeFields(buf: Buffer, base: number, fields: readonly Compiled[], sou
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
           throw new PluginMsgEncodeError('BAD_INTEGER', `${path} is ${String(v)}; expected an integer 0..4294967295`, path);
         }
-        buf.writeUInt32LE(v, at);
+        put32(buf, at, v);
         break;
       case 'i32':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
           throw new PluginMsgEncodeError('BAD_INTEGER', `${path} is ${String(v)}; expected an integer -2147483648..2147483647`, path);
         }
-        buf.writeInt32LE(v, at);
+        put32(buf, at, v);
         break;
       case 'str': writeString(buf, at, f, v, path); break;
     }
@@ -279,20 +300,20 @@ export function encode(msg: PluginMsg, opts: EncodeOptions = {}): Buffer {
   const layout = LAYOUTS[abi];
   if (!layout) throw new PluginMsgEncodeError('BAD_ABI', `unknown ABI: ${String(abi)}`);
   const offset = opts.offset ?? 0;
-  const buf = opts.buf ?? Buffer.allocUnsafe(layout.size);
+  const buf = opts.buf ?? Buffer.alloc(layout.size);
   if (!Number.isInteger(offset) || offset < 0 || buf.length - offset < layout.size) {
     throw new PluginMsgEncodeError('SHORT_BUFFER', `${buf.length}-byte buffer at offset ${offset} cannot hold ${layout.size} bytes`);
   }
   if (msg === null || typeof msg !== 'object') throw new PluginMsgEncodeError('MISSING_FIELD', 'no message object');
-  buf.fill(0, offset, offset + layout.size);
+  if (opts.buf) buf.fill(0, offset, offset + layout.size); // a new one is already zero
   if (msg.version !== 4 && msg.version !== 6) {
     throw new PluginMsgEncodeError('BAD_VERSION', `version ${String((msg as { version: unknown }).version)}; expected 4 or 6`);
   }
   writeString(buf, offset + OUTER.offset, OUTER, msg.ifname, 'ifname');
-  buf.writeUInt32LE(msg.version === 4 ? WIRE_VERSION.v4 : WIRE_VERSION.v6, offset + OUTER_VERSION_OFFSET);
+  put32(buf, offset + OUTER_VERSION_OFFSET, msg.version === 4 ? WIRE_VERSION.v4 : WIRE_VERSION.v6);
   const base = offset + layout.unionOffset;
-  if (msg.version === 4) writeFields(buf, base, V4, msg.dhcpv4 as unknown as Obj, 'dhcpv4.');
-  else writeFields(buf, base, V6, msg.dhcpv6 as unknown as Obj, 'dhcpv6.');
+  if (msg.version === 4) writeFields(buf, base, V4(), msg.dhcpv4 as unknown as Obj, 'dhcpv4.');
+  else writeFields(buf, base, V6(), msg.dhcpv6 as unknown as Obj, 'dhcpv6.');
   return buf;
 }
 

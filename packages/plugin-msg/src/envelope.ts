@@ -51,7 +51,9 @@ let cachedBootId: Buffer | undefined;
 export function bootId(): Buffer {
   if (!cachedBootId) {
     try {
-      const hex = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim().replace(/-/g, '');
+      // 'utf8' (the file is ASCII): node reads a utf8 file in one native call, where other
+      // encodings go through its JS read loop, which a /proc file (size 0) makes the slow one.
+      const hex = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
       cachedBootId = /^[0-9a-f]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(16);
     } catch {
       cachedBootId = Buffer.alloc(16);
@@ -70,18 +72,31 @@ export function stampNow(): EnvelopeMeta {
   };
 }
 
-/** Wrap a PLUGIN_MSG; with a key, append HMAC-SHA256 over header and payload. */
+/** `buf` viewed as a DataView (its own bytes, not the whole pool slab it may share). */
+const view = (buf: Buffer): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+
+/**
+ * Wrap a PLUGIN_MSG; with a key, append HMAC-SHA256 over header and payload. The header is
+ * written through a DataView and TypedArray `set`, V8's own, rather than Buffer's write and copy
+ * methods, which are node's JS compiled on first use: a plugin wraps one message per process
+ * (docs/performance.md, plugin start-up).
+ */
 export function encodeEnvelope(payload: Buffer, meta: EnvelopeMeta, key?: Buffer): Buffer {
+  if (payload.length > 0xffff) throw new RangeError(`a ${payload.length}-byte payload does not fit the envelope's 16-bit length`);
+  if (meta.monotonicNs < 0n || meta.monotonicNs > 0xffffffffffffffffn || meta.wallUs < 0n || meta.wallUs > 0xffffffffffffffffn) {
+    throw new RangeError('monotonicNs and wallUs must fit 64 unsigned bits');
+  }
   const out = Buffer.alloc(ENVELOPE_HEADER_SIZE + payload.length + (key ? HMAC_SIZE : 0));
-  out.writeUInt32LE(ENVELOPE_MAGIC, 0);
+  const dv = view(out);
+  dv.setUint32(0, ENVELOPE_MAGIC, true);
   out[4] = ENVELOPE_VERSION;
   out[5] = key ? FLAG_HMAC : 0;
-  out.writeUInt16LE(payload.length, 6);
-  meta.bootId.copy(out, 8, 0, 16);
-  out.writeBigUInt64LE(meta.monotonicNs, 24);
-  out.writeBigUInt64LE(meta.wallUs, 32);
-  out.writeUInt32LE(meta.senderPid >>> 0, 40);
-  payload.copy(out, ENVELOPE_HEADER_SIZE);
+  dv.setUint16(6, payload.length, true);
+  out.set(meta.bootId.subarray(0, 16), 8);
+  dv.setBigUint64(24, meta.monotonicNs, true);
+  dv.setBigUint64(32, meta.wallUs, true);
+  dv.setUint32(40, meta.senderPid >>> 0, true);
+  out.set(payload, ENVELOPE_HEADER_SIZE);
   if (key) {
     const body = out.subarray(0, ENVELOPE_HEADER_SIZE + payload.length);
     crypto().createHmac('sha256', key).update(body).digest().copy(out, body.length);
@@ -159,12 +174,13 @@ export function encodeAck(ack: Ack): Buffer {
   return out;
 }
 
+/** Read an ack (through a DataView, as encodeEnvelope writes: the plugin's one reply). */
 export function decodeAck(buf: Buffer): Ack {
-  if (buf.length < 8 || buf.readUInt32LE(0) !== ENVELOPE_MAGIC || buf[4] !== ENVELOPE_VERSION) {
+  if (buf.length < 8 || view(buf).getUint32(0, true) !== ENVELOPE_MAGIC || buf[4] !== ENVELOPE_VERSION) {
     throw new EnvelopeError('BAD_ENVELOPE', 'not an ack');
   }
   const status = STATUS_NAMES[buf[5]!];
-  const len = buf.readUInt16LE(6);
+  const len = view(buf).getUint16(6, true);
   if (!status || buf.length !== 8 + len) throw new EnvelopeError('BAD_ENVELOPE', 'malformed ack');
-  return { status, reason: buf.toString('utf8', 8) };
+  return { status, reason: len === 0 ? '' : buf.toString('utf8', 8) };
 }

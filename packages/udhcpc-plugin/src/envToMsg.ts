@@ -10,12 +10,11 @@
  *   rejected instead of sent.
  */
 import { DhcpV4Message, checkIfname, emptyV4Lease } from '@dhcpmgr/plugin-msg';
-import { EnvToMsgResult, U32_MAX, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
+import { EnvToMsgResult, U32_MAX, isCStringText, isDottedQuad, parseDecimal } from '@dhcpmgr/plugin-msg/runtime';
 
-// The same pattern as Node's net.isIPv4 (dotted quad, no leading zeros); `net` itself is not
-// loaded because its sockets stack adds to the plugin's start-up on every event (docs/performance.md).
-const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-const isIPv4 = (s: string): boolean => IPV4.test(s);
+// What Node's net.isIPv4 accepts (dotted quad, no leading zeros); `net` itself is not loaded
+// because its sockets stack adds to the plugin's start-up on every event (docs/performance.md).
+const isIPv4 = isDottedQuad;
 
 export const UDHCPC_EVENTS = ['bound', 'renew', 'deconfig', 'leasefail'] as const;
 
@@ -29,7 +28,7 @@ const WIDTH = { gateway: 32, dns: 64, timeZone: 64, dhcpServerId: 64, sipSrv: 64
 function text(env: Env, name: string, width: number): string | Fail {
   const v = env[name] ?? '';
   if (v.length > width) return fail(name, `${v.length} bytes do not fit the ${width}-byte field`);
-  if (/[^\x01-\xff]/.test(v)) return fail(name, 'holds a character outside 0x01-0xff');
+  if (!isCStringText(v)) return fail(name, 'holds a character outside 0x01-0xff');
   return v;
 }
 

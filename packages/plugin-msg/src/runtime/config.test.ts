@@ -1,6 +1,8 @@
+import fc from 'fast-check';
+import { isIPv4 } from 'net';
 import { checkIfname } from '../ifname';
 import { DEFAULTS, loadConfig } from './config';
-import { parseDecimal } from './parse';
+import { isCStringText, isDottedQuad, parseDecimal } from './parse';
 
 const files = (m: Record<string, string>) => (p: string): Buffer => {
   if (m[p] === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -41,6 +43,35 @@ describe('parsing helpers', () => {
     expect(parseDecimal('', 0, 100)).toBeUndefined();
     expect(parseDecimal('101', 0, 100)).toBeUndefined();
     expect(parseDecimal('-5', -10, 0)).toBe(-5);
+  });
+
+  it('parseDecimal and isCStringText agree with the patterns they replace, on any string', () => {
+    const decimal = (v: string, min: number, max: number): number | undefined => {
+      const m = /^\s*([+-]?\d{1,20})\s*$/.exec(v);
+      const n = m ? Number(m[1]) : NaN;
+      return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+    };
+    const text = fc.oneof(fc.string(), fc.stringMatching(/^[\s+\-0-9a\u00a0\u2028\ufeff]{0,24}$/), fc.integer().map((n) => ` ${n}\t`));
+    fc.assert(fc.property(text, (v) => {
+      expect([v, parseDecimal(v, -0x80000000, 0xffffffff)]).toEqual([v, decimal(v, -0x80000000, 0xffffffff)]);
+      expect([v, isCStringText(v)]).toEqual([v, !/[^\x01-\xff]/.test(v)]);
+    }), { numRuns: 5000 });
+    expect(isCStringText('caf\u00e9 \u00ff')).toBe(true);
+    expect(isCStringText('a\u0000b')).toBe(false);
+    expect(isCStringText('\u0100')).toBe(false);
+  });
+
+  it('isDottedQuad accepts exactly what net.isIPv4 accepts', () => {
+    for (const ok of ['0.0.0.0', '255.255.255.255', '192.168.77.130', '10.0.0.1']) expect(isDottedQuad(ok)).toBe(true);
+    for (const bad of ['', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.00', '1..3.4', '1.2.3.4 ', '1.2.3.4\n', '1.2.3.a', '1234.1.1.1', '+1.2.3.4']) {
+      expect([bad, isDottedQuad(bad)]).toEqual([bad, false]);
+    }
+    // Strings made of the characters that matter (digits, dots, a sign, a space), short and long.
+    const part = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9. +a]{0,4}$/));
+    fc.assert(fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), fc.constantFrom('.', '', '..'), (parts, sep) => {
+      const s = parts.join(sep === '' ? '.' : sep);
+      expect([s, isDottedQuad(s)]).toEqual([s, isIPv4(s)]);
+    }), { numRuns: 5000 });
   });
 
   it('accepts Linux interface names only', () => {

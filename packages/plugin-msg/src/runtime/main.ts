@@ -19,11 +19,11 @@ export function pluginMain(spec: PluginSpec): void {
     stdout: (text) => process.stdout.write(text),
   }).then(
     (code) => {
-      process.exitCode = code;
-      // Exit as soon as the socket is closed (it is closed in an immediate queued before this
-      // one) instead of waiting for node's shutdown of an emptied loop: the DHCP client waits
-      // for us. Log lines and --dry-run output are already written: both are synchronous.
-      setImmediate(() => process.exit(code));
+      // Exit here, in the microtask that settles the run, instead of one more event-loop turn
+      // or node's shutdown of an emptied loop: the DHCP client waits for us. Nothing is left to
+      // finish: the transport closed its socket before its call returned, and log lines and
+      // --dry-run output are already written (both synchronous).
+      process.exit(code);
     },
     (err: unknown) => {
       process.stderr.write(`${spec.name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
