@@ -8,8 +8,11 @@
  *
  *   node bench/micro/engine.js [--interfaces 64] [--batch 256] [--messages 200000]
  *                              [--durability normal|full] [--dir DIR] [--rounds 3] [--dist DIR]
- *                              [--outbox LIMIT]
+ *                              [--outbox LIMIT] [--seed-step 7]
  *
+ * --seed-step: how far apart the four pushers' streams start in the names; the scaling suite's C
+ * pushers (bench/lib/load.js cPushers) are 7919 apart, so at 1,000 interfaces a batch holds
+ * about one message per interface, where 7 apart they overlap (fewer records per batch).
  * Default state dir: a fresh one under /dev/shm (tmpfs) for normal, os.tmpdir() for full.
  * Prints CPU us/message (user+sys of this process) and wall messages/s per round, the time of
  * one read of the whole tree (`get Device.`) after the round, and the medians. Not a test: it
@@ -39,6 +42,7 @@ const messages = Number(arg('messages', 200000));
 const durability = arg('durability', 'normal');
 const rounds = Number(arg('rounds', 3));
 const outboxLimit = Number(arg('outbox', 0));
+const seedStep = Number(arg('seed-step', 7));
 const base = arg('dir', durability === 'normal' && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
 
 function runOnce() {
@@ -54,7 +58,7 @@ function runOnce() {
   const store = Engine.open ? undefined : new Store({ stateDir, durability, historyPerInterface: 100 });
   const engine = store ? new Engine(store, { abi: 'auto' }, deps) : Engine.open({ stateDir, abi: 'auto', durability }, deps);
   // Four pushers' pools, interleaved, as the socket suite's 4 pushers would arrive.
-  const pools = [0, 1, 2, 3].map((seed) => framePool(Math.ceil(messages / 4), interfaces, seed * 7));
+  const pools = [0, 1, 2, 3].map((seed) => framePool(Math.ceil(messages / 4), interfaces, seed * seedStep));
   const frames = [];
   for (let n = 0; frames.length < messages; n++) frames.push(pools[n % 4][Math.floor(n / 4)]);
   // Warm-up (JIT, first rows), not counted.
@@ -96,4 +100,4 @@ for (let r = 0; r < rounds; r++) {
 const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor(a.length / 2)];
 console.log(`median: ${med(out.map((x) => x.usPerMsg)).toFixed(1)} us CPU/msg (min ${Math.min(...out.map((x) => x.usPerMsg)).toFixed(1)}),` +
   ` ${Math.round(med(out.map((x) => x.rate)))} msgs/s wall, Device. read ${med(out.map((x) => x.readMs)).toFixed(1)} ms` +
-  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, ${base}${outboxLimit > 0 ? `, MQTT outbox limit ${outboxLimit}` : ''})`);
+  ` (interfaces ${interfaces}, batch ${batch}, durability ${durability}, seed step ${seedStep}, ${base}${outboxLimit > 0 ? `, MQTT outbox limit ${outboxLimit}` : ''})`);

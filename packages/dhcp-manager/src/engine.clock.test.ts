@@ -131,7 +131,7 @@ describe('engine: lease time on the monotonic clock', () => {
     h.engine.ingestBatch([legacy(v4('eth0'), T0), legacy(v6('erouter0'), T0)]);
     h.store.close();
     const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
-    for (const row of db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>) {
+    for (const row of db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: Buffer }>) {
       const strip = (o: Record<string, unknown> | null) => {
         if (o) for (const k of ['boot', 'obtainedMono', 'expiresMono', 'preferredMono', 'validMono']) delete o[k];
       };
@@ -153,8 +153,8 @@ describe('engine: lease time on the monotonic clock', () => {
     h.clock.now += 50 * YEAR;
     expect(param(h.engine, `${V4}LeaseTimeRemaining`)).toBe(100);
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect((after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('4');
-    const rec = decodeRecord((after.prepare("SELECT record FROM leases WHERE ifname = 'eth0'").get() as { record: string }).record);
+    expect((after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe('5');
+    const rec = decodeRecord((after.prepare("SELECT record FROM leases WHERE ifname = 'eth0'").get() as { record: Buffer }).record);
     expect(rec.version === 4 && rec.lease).toMatchObject({ boot: BOOT_A, expiresMono: 9_100_000 });
     after.close();
   });

@@ -9,19 +9,23 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { legacy, v4, v6 } from './__fixtures__/fixtures';
 import { Harness, T0, harness, param } from './__fixtures__/harness';
-import { decodeRecord } from './store/record-codec';
+import type { LeaseRecord } from './model/types';
+import { decodeRecord, encodeRecordV4 } from './store/record-codec';
 
 function snapshot(h: Harness) {
   return { tree: h.engine.get(['Device.']), leases: h.engine.leases(), history: h.engine.history() };
 }
 
-/** Lease rows as schemas 1-3 stored them: each record a JSON object. */
-function recordsAsObjects(db: { prepare(sql: string): { all(): unknown[]; run(...a: unknown[]): unknown } }): void {
-  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>;
+type Db = { prepare(sql: string): { all(): unknown[]; run(...a: unknown[]): unknown } };
+
+/** Lease rows as an older schema stored them: each record a JSON object (schemas 1-3) or a JSON array of its values (schema 4). */
+function recordsAs(db: Db, form: (r: LeaseRecord) => string): void {
+  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: Buffer }>;
   for (const r of rows) {
-    db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?').run(JSON.stringify(decodeRecord(r.record)), r.ifname, r.version);
+    db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?').run(form(decodeRecord(r.record)), r.ifname, r.version);
   }
 }
+const recordsAsObjects = (db: Db) => recordsAs(db, (r) => JSON.stringify(r));
 
 describe('engine: persistence across restarts', () => {
   let h: Harness;
@@ -114,13 +118,13 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history(undefined, 2).map((e) => e.ifname)).toEqual(['wan1', 'wan0']);
     h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('4');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('5');
     expect(after.prepare('SELECT COUNT(*) AS n FROM history').get().n).toBe(8);
     after.close();
     h = harness({ historyPerInterface: 4 }, h.stateDir, h.clock);
   });
 
-  it('opens a schema-3 store (records as JSON objects, history indexed by interface first) with an equal model and history, in schema 4 from then on', () => {
+  it('opens a schema-3 store (records as JSON objects, history indexed by interface first) with an equal model and history, in schema 5 from then on', () => {
     h.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0), legacy(v6('wan1', { na: null }), T0)]);
     h.engine.ingestBatch([legacy(v4('wan0', { leaseTime: 300 }), T0)]);
     const before = snapshot(h);
@@ -137,13 +141,37 @@ describe('engine: persistence across restarts', () => {
     expect(h.engine.history('wan0').map((e) => [e.version, e.lease.leaseTime])).toEqual([[4, 120], [6, undefined], [4, 300]]);
     h.store.close();
     const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('4');
-    expect(after.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record[0])).toEqual(['[', '[', '[']);
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('5');
+    expect(after.prepare('SELECT typeof(record) AS t FROM leases').all().map((r: { t: string }) => r.t)).toEqual(['blob', 'blob', 'blob']);
     expect(after.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history'").all())
       .toEqual([{ name: 'history_slot_if', sql: 'CREATE UNIQUE INDEX history_slot_if ON history (slot, ifname)' }]);
     after.close();
     h = harness({}, h.stateDir, h.clock);
     expect(snapshot(h)).toEqual(before);
+  });
+
+  it('opens a schema-4 store (records as JSON arrays) with an equal model, leases and history, its records as bytes from then on', () => {
+    h.engine.ingestBatch([legacy(v4('wan0'), T0), legacy(v6('wan0'), T0), legacy(v6('wan1', { na: null }), T0), legacy(v4('wan2', { leaseTime: 300 }), T0)]);
+    h.clock.now = T0 + 3_000;
+    const before = snapshot(h);
+    h.store.close();
+    const Database = require('better-sqlite3');
+    const db = new Database(join(h.stateDir, 'dhcpmgr.sqlite'));
+    recordsAs(db, encodeRecordV4);
+    db.prepare("UPDATE meta SET value = '4' WHERE key = 'schema_version'").run();
+    expect(db.prepare('SELECT record FROM leases').all().map((r: { record: string }) => r.record.slice(0, 3))).toEqual(['[4,', '[6,', '[6,', '[4,']);
+    db.close();
+    h = harness({}, h.stateDir, h.clock);
+    expect(snapshot(h)).toEqual(before);
+    h.store.close();
+    const after = new Database(join(h.stateDir, 'dhcpmgr.sqlite'), { readonly: true });
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get().value).toBe('5');
+    const rows = after.prepare('SELECT record, typeof(record) AS t FROM leases').all() as Array<{ record: Buffer; t: string }>;
+    expect(rows.map((r) => [r.t, r.record[0]])).toEqual([['blob', 4], ['blob', 6], ['blob', 6], ['blob', 4]]);
+    after.close();
+    h = harness({}, h.stateDir, h.clock);
+    expect(snapshot(h)).toEqual(before);
+    expect(param(h.engine, 'Device.DHCPv4.Client.3.LeaseTimeRemaining')).toBe(297);
   });
 
   it('moves a store written by a newer schema aside and starts empty, saying so', () => {

@@ -9,7 +9,7 @@ import { v4Payload } from '../events';
 import { EventTime, deadlineOf } from '../model/clock';
 import { V4Lease, V4Record, expiryOf } from '../model/types';
 import { V4_SET_STATES, netmaskLength } from '../validate';
-import { HandlerOutput, sameList, tokens } from './types';
+import { HandlerOutput, keptList, keptText, sameList, tokens } from './types';
 
 function broadcastOf(address: string, prefixLength: number): string {
   const a = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
@@ -18,18 +18,20 @@ function broadcastOf(address: string, prefixLength: number): string {
   return [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.');
 }
 
-function leaseOf(m: DhcpV4Message, at: EventTime, truncated: ReadonlySet<string>): V4Lease {
+/** The lease of a message; what equals `prev` (the lease held) is taken from it (handlers/types.ts keptText). */
+function leaseOf(m: DhcpV4Message, at: EventTime, truncated: ReadonlySet<string>, prev: V4Lease | null | undefined): V4Lease {
   const l = m.dhcpv4;
   const prefixLength = netmaskLength(l.netmask) as number; // validated before
   const t = (f: string) => truncated.has(`dhcpv4.${f}`);
+  const address = keptText(l.address, prev?.address);
   return {
-    address: l.address,
-    netmask: l.netmask,
+    address,
+    netmask: keptText(l.netmask, prev?.netmask),
     prefixLength,
-    broadcast: broadcastOf(l.address, prefixLength),
-    routers: tokens(l.gateway, t('gateway')),
-    dnsServers: [...tokens(l.dnsServer, t('dnsServer')), ...tokens(l.dnsServer1, t('dnsServer1'))],
-    dhcpServer: tokens(l.dhcpServerId, t('dhcpServerId'))[0] ?? '',
+    broadcast: prev && prev.address === address && prev.prefixLength === prefixLength ? prev.broadcast : broadcastOf(address, prefixLength),
+    routers: keptList(tokens(l.gateway, t('gateway')), prev?.routers),
+    dnsServers: keptList([...tokens(l.dnsServer, t('dnsServer')), ...tokens(l.dnsServer1, t('dnsServer1'))], prev?.dnsServers),
+    dhcpServer: keptText(tokens(l.dhcpServerId, t('dhcpServerId'))[0] ?? '', prev?.dhcpServer),
     leaseTime: l.leaseTime,
     renewalTime: l.renewalTime,
     rebindingTime: l.rebindingTime,
@@ -39,10 +41,10 @@ function leaseOf(m: DhcpV4Message, at: EventTime, truncated: ReadonlySet<string>
     obtainedAt: at.wall,
     expiresAt: expiryOf(at.wall, l.leaseTime),
     timeOffset: l.isTimeOffsetAssigned ? l.timeOffset : null,
-    timeZone: l.timeZone,
+    timeZone: keptText(l.timeZone, prev?.timeZone),
     mtu: l.mtuAssigned && l.mtuSize >= 68 && l.mtuSize <= 65535 ? l.mtuSize : null,
-    sipServer: l.sipSrv,
-    staticRoutes: l.staticRoutes,
+    sipServer: keptText(l.sipSrv, prev?.sipServer),
+    staticRoutes: keptText(l.staticRoutes, prev?.staticRoutes),
     upstreamRate: l.upstreamCurrRate,
     downstreamRate: l.downstreamCurrRate,
   };
@@ -70,7 +72,7 @@ export function clearV4(ifname: string, prev: V4Record | undefined, state: strin
 export function handleV4(m: DhcpV4Message, prev: V4Record | undefined, at: EventTime, truncated: ReadonlySet<string>): HandlerOutput<V4Record> {
   const state = m.dhcpv4.dhcpState;
   if (m.dhcpv4.isExpired || !V4_SET_STATES.has(state)) return clearV4(m.ifname, prev, state, at.wall);
-  const lease = leaseOf(m, at, truncated);
+  const lease = leaseOf(m, at, truncated, prev?.lease);
   const record: V4Record = { version: 4, state, lease, updatedAt: at.wall };
   const isNew = !prev?.lease || changed(prev.lease, lease);
   return {

@@ -14,7 +14,7 @@ import type { LeaseChange } from '../contract';
 import { v6Payload } from '../events';
 import { EventTime, deadlineOf } from '../model/clock';
 import { IaAddress, IaPrefix, V6Record, expiryOf } from '../model/types';
-import { HandlerOutput, sameList, tokens } from './types';
+import { HandlerOutput, keptList, keptText, sameList, tokens } from './types';
 
 function common(ia: IaNa | IaPd, at: EventTime) {
   return {
@@ -69,17 +69,21 @@ export function handleV6(m: DhcpV6Message, prev: V6Record | undefined, at: Event
     const namesNothing = !l.iaNa.assigned && !l.iaPd.assigned;
     return removeV6(m.ifname, prev, namesNothing ? { na: true, pd: true } : { na: namesNa, pd: namesPd }, 'expire', at.wall);
   }
-  const na: IaAddress | null = l.iaNa.assigned ? { address: l.iaNa.address, ...common(l.iaNa, at) } : prev?.na ?? null;
-  const pd: IaPrefix | null = l.iaPd.assigned ? { prefix: l.iaPd.prefix, length: l.iaPd.prefixLength, ...common(l.iaPd, at) } : prev?.pd ?? null;
+  // What equals the record held is taken from it (handlers/types.ts keptText).
+  const na: IaAddress | null = l.iaNa.assigned ? { address: keptText(l.iaNa.address, prev?.na?.address), ...common(l.iaNa, at) } : prev?.na ?? null;
+  const pd: IaPrefix | null = l.iaPd.assigned
+    ? { prefix: keptText(l.iaPd.prefix, prev?.pd?.prefix), length: l.iaPd.prefixLength, ...common(l.iaPd, at) } : prev?.pd ?? null;
   const t = (f: string) => truncated.has(`dhcpv6.${f}`);
+  const vendor = prev?.vendor && l.vendor.assigned && prev.vendor.data === l.vendor.data && prev.vendor.length === l.vendor.length
+    ? prev.vendor : l.vendor.assigned ? { data: l.vendor.data, length: l.vendor.length } : null;
   const record: V6Record = {
     version: 6, state: 'update', na, pd,
-    dnsServers: l.dns.assigned ? [l.dns.nameserver.trim(), l.dns.nameserver1.trim()].filter(Boolean) : [],
-    domains: tokens(l.domainName, t('domainName')),
-    ntpServers: tokens(l.ntpServer, t('ntpServer')),
-    aftr: l.aftr.trim(),
-    mapt: l.mapt.assigned ? l.mapt.container : '',
-    vendor: l.vendor.assigned ? { data: l.vendor.data, length: l.vendor.length } : null,
+    dnsServers: keptList(l.dns.assigned ? [l.dns.nameserver.trim(), l.dns.nameserver1.trim()].filter(Boolean) : [], prev?.dnsServers),
+    domains: keptList(tokens(l.domainName, t('domainName')), prev?.domains),
+    ntpServers: keptList(tokens(l.ntpServer, t('ntpServer')), prev?.ntpServers),
+    aftr: keptText(l.aftr.trim(), prev?.aftr),
+    mapt: keptText(l.mapt.assigned ? l.mapt.container : '', prev?.mapt),
+    vendor,
     timeOffset: l.timeOffset,
     updatedAt: at.wall,
   };

@@ -20,5 +20,23 @@ export function tokens(value: string, truncated: boolean): string[] {
 }
 
 export function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, k) => x === b[k]);
+  return a === b || (a.length === b.length && a.every((x, k) => x === b[k]));
+}
+
+/*
+ * A new record takes its predecessor's strings and lists where they did not change (records are
+ * never changed in place, so they can share them). The copies just decoded from the message then
+ * die with the batch, instead of surviving with the record: at 1,000 interfaces a record stays
+ * current for several batches, and what it holds is copied by every scavenge it lives through
+ * (docs/performance.md, "Session 5").
+ */
+
+/** `next`, or `prev` when equal. */
+export function keptText(next: string, prev: string | undefined): string {
+  return prev === next ? prev : next;
+}
+
+/** `next`, or `prev` when it holds the same strings. */
+export function keptList(next: string[], prev: string[] | undefined): string[] {
+  return prev !== undefined && sameList(prev, next) ? prev : next;
 }

@@ -1,107 +1,143 @@
 /**
- * When the next lease, address or prefix runs out, on CLOCK_MONOTONIC ms (model/clock.ts). A binary min-heap with lazy deletion: every
- * change pushes the new expiry and leaves the old entry; a popped entry counts only if the
- * record still expires at exactly that time. The heap is rebuilt from the live set when stale
- * entries outnumber live ones, so memory stays bounded under endless renewals.
+ * When the next lease, address or prefix runs out, on CLOCK_MONOTONIC ms (model/clock.ts). A
+ * binary min-heap with one entry per (record, slot) that can expire, found by its record's key:
+ * a change moves the entry to its new time (sift up or down) instead of pushing another, so the
+ * heap holds exactly the live expiries and a renewal allocates nothing.
+ *
+ * Before (session 4 and earlier) every change pushed a new entry and left the old one to be
+ * dropped when popped, with a rebuild once stale entries outnumbered live ones: at 1,000
+ * interfaces each message's entry lived until the next rebuild (thousands of messages), so it was
+ * copied by the scavenges on the way and promoted, a fifth of the bytes promoted per message
+ * (docs/performance.md, "Session 5").
  */
-import { LeaseRecord, ifnameOfKey, recordKey } from './types';
+import { LeaseRecord, recordKey } from './types';
 
 export type Slot = 'v4' | 'na' | 'pd';
 export interface Due { at: number; ifname: string; version: 4 | 6; slot: Slot }
 
-/** The (slot, expiry) pairs of a record that can expire. */
-export function expiriesOf(r: LeaseRecord): Array<{ slot: Slot; at: number }> {
-  const out: Array<{ slot: Slot; at: number }> = [];
-  if (r.version === 4) {
-    if (r.lease && r.lease.expiresMono !== null) out.push({ slot: 'v4', at: r.lease.expiresMono });
-  } else {
-    if (r.na && r.na.validMono !== null) out.push({ slot: 'na', at: r.na.validMono });
-    if (r.pd && r.pd.validMono !== null) out.push({ slot: 'pd', at: r.pd.validMono });
-  }
-  return out;
+/** A heap entry: where it sits in the heap array is kept in it, so it can be moved. */
+interface Entry extends Due { pos: number }
+/** The entries of one record, by slot. */
+type Slots = Partial<Record<Slot, Entry>>;
+
+/** The slot's expiry (CLOCK_MONOTONIC ms), or undefined when it has none (no lease, infinite). */
+function deadline(r: LeaseRecord, slot: Slot): number | undefined {
+  if (r.version === 4) return slot === 'v4' ? r.lease?.expiresMono ?? undefined : undefined;
+  if (slot === 'na') return r.na?.validMono ?? undefined;
+  if (slot === 'pd') return r.pd?.validMono ?? undefined;
+  return undefined;
 }
 
+const SLOTS: Record<4 | 6, readonly Slot[]> = { 4: ['v4'], 6: ['na', 'pd'] };
+
 export class ExpiryQueue {
-  private heap: Due[] = [];
+  private readonly heap: Entry[] = [];
+  /** Per record key (model/types.ts recordKey): its entries. */
+  private readonly byRecord = new Map<string, Slots>();
 
-  constructor(private readonly current: (ifname: string, version: 4 | 6) => LeaseRecord | undefined,
-              private readonly live: () => Iterable<[string, LeaseRecord]>) {}
-
-  /** Call after a record changed (or appeared). */
-  track(ifname: string, r: LeaseRecord): void {
-    for (const { slot, at } of expiriesOf(r)) this.push({ at, ifname, version: r.version, slot });
-    if (this.heap.length > this.threshold) this.rebuild();
-  }
-
-  /** Heap size that triggers the next rebuild: 4x the live entries at the last one (amortised O(1)). */
-  private threshold = 1024;
-
-  rebuild(): void {
-    this.heap = [];
-    for (const [key, r] of this.live()) {
-      const ifname = ifnameOfKey(key);
-      for (const { slot, at } of expiriesOf(r)) this.push({ at, ifname, version: r.version, slot });
+  /** Call after the record under `key` changed (or appeared). */
+  track(key: string, ifname: string, r: LeaseRecord): void {
+    let slots = this.byRecord.get(key);
+    for (const slot of SLOTS[r.version]) {
+      const at = deadline(r, slot);
+      const e = slots?.[slot];
+      if (e) {
+        if (at === undefined) {
+          this.remove(e);
+          slots![slot] = undefined;
+        } else if (at !== e.at) {
+          const earlier = at < e.at;
+          e.at = at;
+          if (earlier) this.up(e.pos); else this.down(e.pos);
+        }
+      } else if (at !== undefined) {
+        if (!slots) this.byRecord.set(key, (slots = {}));
+        slots[slot] = this.insert({ at, ifname, version: r.version, slot, pos: 0 });
+      }
     }
-    this.threshold = Math.max(1024, 4 * this.heap.length);
   }
 
-  private valid(d: Due): boolean {
-    const r = this.current(d.ifname, d.version);
-    return !!r && expiriesOf(r).some((e) => e.slot === d.slot && e.at === d.at);
-  }
-
-  /** The earliest live expiry, dropping stale entries on the way. */
+  /** The earliest expiry. */
   next(): number | undefined {
-    while (this.heap.length > 0 && !this.valid(this.heap[0]!)) this.pop();
     return this.heap[0]?.at;
   }
 
-  /** Remove and return every live entry due at or before `now`. */
+  /** Remove and return every expiry due at or before `now`, earliest first. */
   takeDue(now: number): Due[] {
     const out: Due[] = [];
-    const seen = new Set<string>();
     for (;;) {
       const top = this.heap[0];
       if (!top || top.at > now) break;
-      this.pop();
-      const k = `${recordKey(top.ifname, top.version)}\0${top.slot}`;
-      if (this.valid(top) && !seen.has(k)) { seen.add(k); out.push(top); }
+      this.remove(top);
+      const slots = this.byRecord.get(recordKey(top.ifname, top.version));
+      if (slots) slots[top.slot] = undefined;
+      out.push({ at: top.at, ifname: top.ifname, version: top.version, slot: top.slot });
     }
     return out;
   }
 
-  /** Put entries back (their removal could not be committed). */
+  /** Put entries back (their removal could not be committed; their records did not change). */
   restore(due: Due[]): void {
-    for (const d of due) this.push(d);
-  }
-
-  private push(d: Due): void {
-    const h = this.heap;
-    h.push(d);
-    let k = h.length - 1;
-    while (k > 0) {
-      const parent = (k - 1) >> 1;
-      if (h[parent]!.at <= d.at) break;
-      h[k] = h[parent]!;
-      k = parent;
+    for (const d of due) {
+      const key = recordKey(d.ifname, d.version);
+      let slots = this.byRecord.get(key);
+      if (slots?.[d.slot]) continue;
+      if (!slots) this.byRecord.set(key, (slots = {}));
+      slots[d.slot] = this.insert({ ...d, pos: 0 });
     }
-    h[k] = d;
   }
 
-  private pop(): void {
+  /** Entries in the heap (the live expiries). */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  private insert(e: Entry): Entry {
+    e.pos = this.heap.length;
+    this.heap.push(e);
+    this.up(e.pos);
+    return e;
+  }
+
+  private remove(e: Entry): void {
     const h = this.heap;
     const last = h.pop()!;
-    if (h.length === 0) return;
-    let k = 0;
+    if (last === e) return;
+    h[e.pos] = last;
+    last.pos = e.pos;
+    if (last.at < e.at) this.up(last.pos); else this.down(last.pos);
+  }
+
+  private up(k: number): void {
+    const h = this.heap;
+    const e = h[k]!;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      const p = h[parent]!;
+      if (p.at <= e.at) break;
+      h[k] = p;
+      p.pos = k;
+      k = parent;
+    }
+    h[k] = e;
+    e.pos = k;
+  }
+
+  private down(k: number): void {
+    const h = this.heap;
+    const e = h[k]!;
     for (;;) {
       const l = 2 * k + 1;
       if (l >= h.length) break;
       const r = l + 1;
       const c = r < h.length && h[r]!.at < h[l]!.at ? r : l;
-      if (h[c]!.at >= last.at) break;
-      h[k] = h[c]!;
+      const child = h[c]!;
+      if (child.at >= e.at) break;
+      h[k] = child;
+      child.pos = k;
       k = c;
     }
-    h[k] = last;
+    h[k] = e;
+    e.pos = k;
   }
 }

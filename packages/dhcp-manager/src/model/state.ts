@@ -28,7 +28,7 @@ export class LeaseState {
   readonly active = { v4: 0, v6: 0 };
 
   constructor() {
-    this.expiry = new ExpiryQueue((ifname, v) => this.record(ifname, v), () => this.records.entries());
+    this.expiry = new ExpiryQueue();
   }
 
   /** Load what the store holds (at open; nothing is written). */
@@ -38,7 +38,7 @@ export class LeaseState {
       const key = recordKey(row.ifname, row.version);
       this.setRecord(key, row.record);
       if (row.order) this.orders.set(key, row.order);
-      this.expiry.track(row.ifname, row.record);
+      this.expiry.track(key, row.ifname, row.record);
     }
   }
 
@@ -98,7 +98,7 @@ export class LeaseState {
     for (const [key, s] of change.records) {
       this.setRecord(key, s.record);
       if (s.order) this.orders.set(key, s.order);
-      this.expiry.track(s.ifname, s.record);
+      this.expiry.track(key, s.ifname, s.record);
     }
   }
 

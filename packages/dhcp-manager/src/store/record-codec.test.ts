@@ -1,5 +1,5 @@
 import type { V4Record, V6Record } from '../model/types';
-import { decodeRecord, encodeRecord } from './record-codec';
+import { decodeRecord, encodeRecord, encodeRecordShared, encodeRecordV4 } from './record-codec';
 
 const BOOT = '0123456789abcdef0123456789abcdef';
 
@@ -34,16 +34,53 @@ describe('stored lease records', () => {
       if (r.version === 4 && r.lease) expect(Object.keys((back as V4Record).lease!)).toEqual(Object.keys(r.lease));
     });
 
-  it('stores values only, in table order', () => {
-    const text = encodeRecord(v6);
-    expect(JSON.parse(text).slice(0, 2)).toEqual([6, 'update']);
-    expect(JSON.parse(text)[2].slice(0, 3)).toEqual(['2001:db8::2', 1, 1800]);
-    expect(text).not.toContain('preferredMono');
-    expect(text.length).toBeLessThan(JSON.stringify(v6).length * 0.6);
+  it('stores values only, in table order, numbers as their 8 bytes and small integers as varints', () => {
+    const bytes = encodeRecord(v6);
+    // Version byte, then the version field (UINT 6), then the state (STR, length 6, "update").
+    expect([...bytes.subarray(0, 5)]).toEqual([6, 1, 6, 3, 6]);
+    expect(bytes.subarray(5, 11).toString('latin1')).toBe('update');
+    expect(bytes.includes(Buffer.from('preferredMono'))).toBe(false);
+    // obtainedAt of the NA as the little-endian double.
+    const wall = Buffer.alloc(8);
+    wall.writeDoubleLE(1_700_000_000_000);
+    expect(bytes.includes(wall)).toBe(true);
+    expect(bytes.length).toBeLessThan(encodeRecordV4(v6).length);
+  });
+
+  it('keeps non-ASCII text, negative, fractional and large numbers, and an empty list exactly', () => {
+    const r: V6Record = { ...v6, state: 'état ✓', domains: ['bücher.example', ''], timeOffset: -0.5, updatedAt: 2 ** 53 - 1 };
+    expect(decodeRecord(encodeRecord(r))).toEqual(r);
+    const long = { ...v6, aftr: 'x'.repeat(70_000) };
+    expect(decodeRecord(encodeRecord(long))).toEqual(long);
+  });
+
+  it('shares one buffer between calls of encodeRecordShared; encodeRecord returns a copy of its own', () => {
+    const a = encodeRecord(v4);
+    const shared = encodeRecordShared(v4);
+    expect(shared.equals(a)).toBe(true);
+    encodeRecordShared(v6);
+    expect(shared.equals(a)).toBe(false);
+    expect(decodeRecord(a)).toEqual(v4);
+  });
+
+  it('reads a record stored as schema 4 did (a JSON array)', () => {
+    const text = encodeRecordV4(v6);
+    expect(JSON.parse(text).slice(0, 3)).toEqual([6, 'update', ['2001:db8::2', 1, 1800, 0xffffffff, 900, 1440, BOOT, 5, 1_800_005, null,
+      1_700_000_000_000, 1_700_001_800_000, null]]);
+    expect(decodeRecord(text)).toEqual(v6);
   });
 
   it('reads a record stored as a JSON object (schemas 1-3)', () => {
     expect(decodeRecord(JSON.stringify(v4))).toEqual(v4);
+  });
+
+  it('refuses bytes that end inside a value, hold more than a record, or carry an unknown tag or version', () => {
+    const bytes = encodeRecord(v4);
+    expect(() => decodeRecord(bytes.subarray(0, bytes.length - 3))).toThrow(/end inside a value/);
+    expect(() => decodeRecord(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/more than one record/);
+    expect(() => decodeRecord(Buffer.from([4, 1, 4, 99]))).toThrow(/unexpected value tag 99 at byte 3/);
+    expect(() => decodeRecord(Buffer.from([5, 1, 5]))).toThrow(/unknown version 5/);
+    expect(() => decodeRecord(Buffer.from([4, 1, 6, 0, 0, 0]))).toThrow(/version byte 4, version field 6/);
   });
 
   it('refuses an array of another length or version, naming it', () => {

@@ -1,8 +1,9 @@
 /**
  * The durable store: `${stateDir}/dhcpmgr.sqlite`, SQLite in WAL mode via better-sqlite3.
- * Each model record is one row (schema 4: a JSON array of its values, store/record-codec.ts,
- * 250-400 bytes); a message costs one history write, plus one upsert per record a transaction
- * changed, all prepared once.
+ * Each model record is one row (schema 5: a BLOB of its values, store/record-codec.ts, 200-310
+ * bytes, in the column `record`, declared TEXT by schema 1: TEXT affinity leaves a BLOB as it is);
+ * a message costs one history write, plus one upsert per record a transaction changed, all
+ * prepared once.
  *
  * History is a ring per interface (schema 2): `limit` slots, event number `seq` of an
  * interface goes to slot `seq % limit`, overwriting that slot's older event in place (one
@@ -28,10 +29,10 @@ import { eventJson } from '../events';
 import { LeaseClock, SYSTEM_CLOCK } from '../model/clock';
 import { upgradeRecordV3 } from '../model/migrate';
 import { IN_MEMORY, STORE_FILE, storePath } from './files';
-import { decodeRecord, encodeRecord } from './record-codec';
+import { decodeRecord, encodeRecord, encodeRecordShared } from './record-codec';
 import type { LeaseRecord } from '../model/types';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 export { STORE_FILE };
 /** WAL pages between automatic checkpoints (~40 MB at 4 KiB pages): fewer copies of hot pages than SQLite's 1,000 (docs/performance.md). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -218,9 +219,10 @@ export class Store {
     this.st!.iface.run(ifname, instance);
   }
 
+  /** The record's bytes are bound at once (encodeRecordShared reuses its buffer). */
   putLease(ifname: string, version: 4 | 6, record: LeaseRecord, order: StoredOrder | null): void {
-    this.st!.lease.run(ifname, version, encodeRecord(record),
-      order ? order.bootId : null, order ? order.monotonicNs.toString() : null, order ? order.wallUs.toString() : null);
+    this.st!.lease.run(ifname, version, encodeRecordShared(record),
+      order ? order.bootId : null, order ? orderText(order.monotonicNs) : null, order ? orderText(order.wallUs) : null);
   }
 
   /**
@@ -260,7 +262,7 @@ export class Store {
 
   leases(): StoredLease[] {
     const rows = this.db.prepare('SELECT ifname, version, record, order_boot, order_mono, order_wall FROM leases').all() as Array<{
-      ifname: string; version: 4 | 6; record: string; order_boot: Buffer | null; order_mono: string | null; order_wall: string | null;
+      ifname: string; version: 4 | 6; record: Buffer | string; order_boot: Buffer | null; order_mono: string | null; order_wall: string | null;
     }>;
     const upgrade = (rec: LeaseRecord, boot: Buffer | null) => (this.schema < 3 ? upgradeRecordV3(rec, boot, this.clock) : rec);
     return rows.map((r) => ({
@@ -302,6 +304,17 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+/**
+ * An order column's value: the bigint itself, which SQLite turns into the same decimal text
+ * (the columns have TEXT affinity) without a string built in JS per row; one past int64 (a u64
+ * from the wire) cannot be bound as an integer and goes as text.
+ */
+function orderText(v: bigint): bigint | string {
+  return v >= INT64_MIN && v <= INT64_MAX ? v : v.toString();
 }
 
 /** SQLite saying the file is not a (sound) database. */
@@ -351,8 +364,11 @@ function schemaVersion(db: Database.Database): number {
  * 0 -> 2: create everything. 1 -> 2: the appended history becomes the ring (each interface's
  * newest `limit` events, whose seqs are consecutive, so `seq % limit` gives distinct slots;
  * `gseq` is the old rowid, which was the order across interfaces). 2 -> 3: lease records gain
- * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts). 3 -> 4: lease records are
- * rewritten from JSON objects to the arrays of store/record-codec.ts.
+ * their CLOCK_MONOTONIC deadlines and boot id (model/migrate.ts). 3 -> 4: lease records were
+ * rewritten from JSON objects to JSON arrays, and the history index led by the slot. 4 -> 5: lease
+ * records are rewritten from JSON (4's arrays or 1-3's objects) to the bytes of
+ * store/record-codec.ts; a manager of schema 4 refuses such a file (newer schema) instead of
+ * failing on its rows.
  */
 function migrate(db: Database.Database, limit: number, clock: LeaseClock): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
@@ -378,7 +394,7 @@ function migrate(db: Database.Database, limit: number, clock: LeaseClock): void 
       reslot(db, limit);
     }
     if (have >= 1 && have < 3) upgradeLeasesV3(db, clock);
-    if (have >= 1 && have < 4) compactLeasesV4(db);
+    if (have >= 1 && have < 5) recodeLeases(db);
     if (have < 4) {
       db.exec('DROP INDEX IF EXISTS history_if_slot');
       db.exec(HISTORY_INDEX);
@@ -394,10 +410,10 @@ function upgradeLeasesV3(db: Database.Database, clock: LeaseClock): void {
   for (const r of rows) put.run(JSON.stringify(upgradeRecordV3(decodeRecord(r.record), r.order_boot, clock)), r.ifname, r.version);
 }
 
-/** Schema 4: each lease record as the array of store/record-codec.ts instead of a JSON object. */
-function compactLeasesV4(db: Database.Database): void {
+/** Schema 5: each lease record as the bytes of store/record-codec.ts instead of JSON (schema 4's array, or 1-3's object). */
+function recodeLeases(db: Database.Database): void {
   const put = db.prepare('UPDATE leases SET record = ? WHERE ifname = ? AND version = ?');
-  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string }>;
+  const rows = db.prepare('SELECT ifname, version, record FROM leases').all() as Array<{ ifname: string; version: number; record: string | Buffer }>;
   for (const r of rows) put.run(encodeRecord(decodeRecord(r.record)), r.ifname, r.version);
 }
 
