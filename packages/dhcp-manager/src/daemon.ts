@@ -245,7 +245,7 @@ export class Daemon {
       ...(this.clients ? { write: this.clients.write } : {}),
       metrics: async () => {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
-        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+        return { contentType: this.metrics.registry.contentType, body: this.metrics.registry.metrics() };
       },
       subscribe: (fn: (item: { topic: string; body: string }) => void) => this.sink?.listen(fn) ?? (() => undefined),
     };
