@@ -23,7 +23,8 @@ function loaded(before = ''): { got: Loaded | undefined; out: string } {
       const c = resolveConfig({ http: '127.0.0.1:0', listen: 'off', 'ack-listen': 'off', events: 'off',
         'state-dir': ${JSON.stringify(join(dir, 'state'))}, 'spool-dir': ${JSON.stringify(join(dir, 'spool'))} });
       startDaemon(c, pino({ level: 'silent' })).then(async (d) => {
-        const scraped = d.metrics.registry.metrics().includes('# TYPE dhcpmgr_messages_total counter');
+        const text = d.metrics.registry.metrics();
+        const scraped = text.includes('# TYPE dhcpmgr_messages_total counter') && /\\nprocess_resident_memory_bytes \\d+\\n/.test(text);
         const modules = Object.keys(require.cache).filter((k) => /node_modules\\/(prom-client|@opentelemetry)\\//.test(k));
         const builtins = process.moduleLoadList.filter((m) => /^NativeModule (https|tls|zlib)$/.test(m));
         await d.stop();
