@@ -30,7 +30,7 @@ const PARTS = [
     const { resolveConfig } = require(DIST + '/config.js'); resolveConfig({});`],
   ['+ pino (the logger)', `
     const log = require('pino')({ level: 'warn' });`],
-  ['+ prom-client (the metrics registry)', `
+  ['+ the metrics (metrics.js and our registry, metrics-registry.js)', `
     const { ManagerMetrics } = require(DIST + '/metrics.js'); const metrics = new ManagerMetrics();`],
   ['+ better-sqlite3 + the store (open, schema, WAL)', `
     const { DurableStore } = require(DIST + '/store/durable.js');

@@ -15,6 +15,7 @@ import { describeEndpoints } from './config';
 import { VERSION } from './version';
 import type { Applier, Channel, EngineOptions, EngineStats, IngestResult, LeaseEvent, LeaseView, ParamValue, Ingest } from './contract';
 import { ManagerMetrics } from './metrics';
+import { registerProcessMetrics } from './metrics-process';
 import { PubSink } from './publisher';
 import { createApplier, ApplyResult } from './appliers';
 import { IngestQueue, rateLimited } from './monitor/queue';
@@ -93,6 +94,8 @@ export class Daemon {
       const { MqttExporter } = require('./export/mqtt') as typeof import('./export/mqtt');
       this.mqtt = new MqttExporter(c.mqtt, { logger: this.log, registry: this.metrics.registry, remember: (m) => this.remember('mqtt', m) });
     }
+    // CPU, memory, file descriptors: last in /metrics, after the manager's own metrics.
+    registerProcessMetrics(this.metrics.registry);
     const engine = factory(
       durable.store,
       { abi: c.abi, interfaces: c.interfaces.length ? c.interfaces : undefined, ...(c.acceptUnconfigured ? { maxInterfaces: c.maxInterfaces } : {}) },
@@ -245,7 +248,7 @@ export class Daemon {
       ...(this.clients ? { write: this.clients.write } : {}),
       metrics: async () => {
         this.metrics.queueDepth.set(this.queue?.depth ?? 0);
-        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+        return { contentType: this.metrics.registry.contentType, body: this.metrics.registry.metrics() };
       },
       subscribe: (fn: (item: { topic: string; body: string }) => void) => this.sink?.listen(fn) ?? (() => undefined),
     };

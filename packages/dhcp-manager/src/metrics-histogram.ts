@@ -1,21 +1,23 @@
 /**
- * A Prometheus histogram for values observed per message. prom-client's `observe()` builds and
- * hashes a label object on every call (about 0.4 KB of garbage and a few hundred ns each, several
- * times per message: docs/performance.md); this one keeps each label set's buckets, sum and count
- * in plain numbers and hands the registry the same values prom-client's Histogram would, so
- * `GET /metrics` reads the same.
+ * A Prometheus histogram for values observed per message: each label set keeps its bucket
+ * counts, sum and count in plain numbers (no label object built or hashed per observation), and
+ * renders the text prom-client's Histogram gives for the same observations
+ * (metrics-registry.test.ts renders both).
  */
-import * as prom from 'prom-client';
+import { checkNames, formatValue, labelText, type Metric, type Registry } from './metrics-registry';
 
-/** One label set: non-cumulative bucket counts (as prom-client keeps them), sum and count. */
+/** One label set: non-cumulative bucket counts, sum and count. */
 export class HistogramSeries {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
 
-  /** `first`: called at the first observation (the registry lists label sets in that order). */
-  constructor(readonly labels: Readonly<Record<string, string>>, private readonly bounds: readonly number[],
-              private readonly first: (s: HistogramSeries) => void) {
+  /**
+   * `shared`: its labels as the exposition writes them beside `le` (`a="x"`, or '');
+   * `first`: called at the first observation (the histogram lists label sets in that order).
+   */
+  constructor(readonly labels: Readonly<Record<string, string>>, readonly shared: string,
+              private readonly bounds: readonly number[], private readonly first: (s: HistogramSeries) => void) {
     this.counts = new Float64Array(bounds.length);
   }
 
@@ -31,20 +33,20 @@ export class HistogramSeries {
   }
 }
 
-interface Value { labels: Record<string, string | number>; sharedLabels?: Record<string, string>; value: number; metricName: string }
-
-export class FastHistogram<L extends string = string> {
+export class FastHistogram<L extends string = string> implements Metric {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
   private readonly series = new Map<string, HistogramSeries>();
   /** Label sets in the order of their first observation, as prom-client lists them. */
   private shown: HistogramSeries[] = [];
+  /** The `le` label of each bucket, then of +Inf, as written in the text. */
+  private readonly le: string[];
 
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[],
-              private readonly labelNames: readonly L[], registry: prom.Registry) {
+              private readonly labelNames: readonly L[], registry?: Registry) {
+    checkNames(name, labelNames, ['le']);
+    this.le = [...buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
     this.init();
-    // The registry only calls name, help, type, aggregator and get() (or getForPromString()).
-    registry.registerMetric(this as unknown as prom.Metric<string>);
+    registry?.register(this);
   }
 
   /** The series of these label values (in labelNames order); keep it and observe() on it. */
@@ -54,7 +56,8 @@ export class FastHistogram<L extends string = string> {
     if (!s) {
       const labels: Record<string, string> = {};
       this.labelNames.forEach((n, i) => { labels[n] = values[i] ?? ''; });
-      s = new HistogramSeries(labels, this.buckets, (x) => { if (!this.shown.includes(x)) this.shown.push(x); });
+      const shared = labelText(this.labelNames, this.labelNames.map((n) => labels[n]!));
+      s = new HistogramSeries(labels, shared, this.buckets, (x) => { if (!this.shown.includes(x)) this.shown.push(x); });
       this.series.set(key, s);
     }
     return s;
@@ -74,28 +77,19 @@ export class FastHistogram<L extends string = string> {
     };
   }
 
-  /** The registry's text: bucket labels apart from the series' labels, as prom-client gives them. */
-  async getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }> {
-    const values: Value[] = [];
+  /** Cumulative bucket lines (`le` before the series' labels, as prom-client writes), sum, count. */
+  samples(out: string[]): void {
+    const n = this.name;
     for (const s of this.shown) {
-      const shared = { ...s.labels };
+      const sep = s.shared ? ',' : '';
       let acc = 0;
-      this.buckets.forEach((le, i) => {
-        acc += s.counts[i]!;
-        values.push({ labels: { le }, sharedLabels: shared, value: acc, metricName: `${this.name}_bucket` });
-      });
-      values.push({ labels: { le: '+Inf' }, sharedLabels: shared, value: s.count, metricName: `${this.name}_bucket` });
-      values.push({ labels: {}, sharedLabels: shared, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: {}, sharedLabels: shared, value: s.count, metricName: `${this.name}_count` });
+      for (let i = 0; i <= this.buckets.length; i++) {
+        acc = i < this.buckets.length ? acc + s.counts[i]! : s.count;
+        out.push(`${n}_bucket{${this.le[i]}${sep}${s.shared}} ${formatValue(acc)}`);
+      }
+      const braces = s.shared ? `{${s.shared}}` : '';
+      out.push(`${n}_sum${braces} ${formatValue(s.sum)}`, `${n}_count${braces} ${formatValue(s.count)}`);
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  /** As prom-client's get(): each value's labels include the series' labels. */
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }> {
-    const got = await this.getForPromString();
-    got.values = got.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...v.labels, ...sharedLabels } }));
-    return got;
   }
 
   /** Zeros every label set in place (callers may hold a series from labels()). */

@@ -1,6 +1,6 @@
 import type { Applier } from '../contract';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics-registry';
 import type { Config } from '../config';
 import { NoneApplier } from './none';
 import type { ApplyResult } from './iproute2';

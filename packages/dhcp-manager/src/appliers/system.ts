@@ -11,7 +11,7 @@
 import { INFINITE } from '@dhcpmgr/plugin-msg';
 import { execFile } from 'child_process';
 import type { Logger } from 'pino';
-import { Counter, Registry } from 'prom-client';
+import { Counter, type Registry } from '../metrics-registry';
 import type { Applier, LeaseChange, ModelView } from '../contract';
 import type { ApplyResult } from './iproute2';
 import { runBatch } from './batch';
@@ -60,7 +60,7 @@ export class SystemApplier implements Applier {
     if (opts.registry) {
       this.lanCounter = new Counter({
         name: 'dhcpmgr_lan_prefix_problems_total', help: 'Delegated prefixes that could not give a LAN interface its /64 (too small or longer than /64)',
-        labelNames: ['ifname'], registers: [opts.registry],
+        labelNames: ['ifname'], registry: opts.registry,
       });
     }
   }

@@ -20,7 +20,7 @@
  * Loaded only with --mqtt-url (the daemon requires it lazily).
  */
 import type { Logger } from 'pino';
-import * as prom from 'prom-client';
+import { Counter, Gauge, type Registry } from '../metrics-registry';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { Outbox, OutboxEvent } from './outbox';
 import type { MqttConfig } from './options';
@@ -34,7 +34,7 @@ const STATE_INTERVAL_MS = 100;
 
 export interface ExporterDeps {
   logger: Logger;
-  registry: prom.Registry;
+  registry: Registry;
   /** A connection error worth showing in the daemon's status (called when the message changes). */
   remember: (message: string) => void;
 }
@@ -84,28 +84,27 @@ export class MqttExporter {
   private connectedSince: number | undefined;
   /** The outbox's persistent dropped count as last exported: the metric counts drops of this process. */
   private droppedSeen = 0;
-  private readonly metrics: { connected: prom.Gauge<string>; published: prom.Counter<string> };
+  private readonly metrics: { connected: Gauge; published: Counter };
 
   constructor(private readonly cfg: MqttConfig, private readonly deps: ExporterDeps) {
     this.log = deps.logger.child({ component: 'mqtt' });
     this.outbox = new Outbox(cfg.outboxLimit, () => this.kick());
-    const r = [deps.registry];
+    const r = deps.registry;
     const outbox = this.outbox;
-    const self = this;
     this.metrics = {
-      connected: new prom.Gauge({ name: 'dhcpmgr_mqtt_connected', help: 'MQTT exporter: 1 while connected to the broker, else 0.', registers: r }),
-      published: new prom.Counter({ name: 'dhcpmgr_mqtt_published_total', help: 'MQTT exporter: lease events the broker acknowledged (PUBACK) and that left the outbox.', registers: r }),
+      connected: new Gauge({ name: 'dhcpmgr_mqtt_connected', help: 'MQTT exporter: 1 while connected to the broker, else 0.', registry: r }),
+      published: new Counter({ name: 'dhcpmgr_mqtt_published_total', help: 'MQTT exporter: lease events the broker acknowledged (PUBACK) and that left the outbox.', registry: r }),
     };
-    new prom.Gauge({
-      name: 'dhcpmgr_mqtt_outbox_depth', help: 'MQTT exporter: events committed and waiting in the outbox for the broker.', registers: r,
-      collect() { this.set(outbox.counts().depth); },
+    new Gauge({
+      name: 'dhcpmgr_mqtt_outbox_depth', help: 'MQTT exporter: events committed and waiting in the outbox for the broker.', registry: r,
+      collect: (g) => g.set(outbox.counts().depth),
     });
-    new prom.Counter({
-      name: 'dhcpmgr_mqtt_dropped_total', help: 'MQTT exporter: oldest events dropped because the outbox was full (--mqtt-outbox-limit); the retained state is not affected.', registers: r,
-      collect() {
+    new Counter({
+      name: 'dhcpmgr_mqtt_dropped_total', help: 'MQTT exporter: oldest events dropped because the outbox was full (--mqtt-outbox-limit); the retained state is not affected.', registry: r,
+      collect: (c) => {
         const d = outbox.counts().dropped;
-        if (d > self.droppedSeen) this.inc(d - self.droppedSeen);
-        self.droppedSeen = d;
+        if (d > this.droppedSeen) c.inc(d - this.droppedSeen);
+        this.droppedSeen = d;
       },
     });
     this.metrics.connected.set(0);
