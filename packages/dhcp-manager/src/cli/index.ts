@@ -67,9 +67,27 @@ function packageVersion(): string {
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
   const fast = plainGet(argv, env);
   if (fast) return client().get(fast.url, fast.paths, fast.json, io);
+  try {
+    const parsed = await parse(argv, env, io);
+    // The daemon runs after parse() has returned, so that nothing of yargs (the parser, its
+    // option tables and help texts) stays reachable for the daemon's life.
+    return parsed.start ? await startCommand(parsed.start, env, io) : parsed.code;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`dhcp-manager: ${err.message}\nRun "dhcp-manager --help" for usage.\n`);
+      return 2;
+    }
+    io.stderr(`dhcp-manager: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+}
+
+/** Parses the command line and runs any command but `start`, whose arguments it returns. */
+async function parse(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; start?: Record<string, unknown> }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const createYargs = require('yargs/yargs') as typeof import('yargs/yargs');
   let code = 0;
+  let startArgs: Record<string, unknown> | undefined;
   const setCode = (p: Promise<number>): Promise<void> => p.then((c) => { code = c; });
   const url = (y: Argv) => y.option('url', { type: 'string', default: env.DHCPMGR_URL ?? DEFAULT_URL, describe: 'Base URL of the daemon\'s HTTP API' });
   const json = (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON instead of a table' });
@@ -79,8 +97,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     .help()
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .command('start', 'Run the daemon in the foreground (pino JSON logs on stdout)', startOptions, (a) =>
-      setCode(startCommand(a as Record<string, unknown>, env, io)))
+    .command('start', 'Run the daemon in the foreground (pino JSON logs on stdout)', startOptions, (a) => {
+      startArgs = a as Record<string, unknown>;
+    })
     .command('status', 'Show the daemon\'s state, endpoints and counters', (y) => json(url(y)), (a) =>
       setCode(client().status(a.url as string, a.json as boolean, io)))
     .command('get <paths..>', 'Read TR-181 parameters (a full path, or a partial path ending in ".")', (y) => json(url(y)).positional('paths', { type: 'string', array: true }), (a) =>
@@ -114,17 +133,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     })
     .exitProcess(false);
   skipHelpCache(parser);
-  try {
-    await parser.parseAsync();
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`dhcp-manager: ${err.message}\nRun "dhcp-manager --help" for usage.\n`);
-      return 2;
-    }
-    io.stderr(`dhcp-manager: ${(err as Error).message}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  return code;
+  await parser.parseAsync();
+  return { code, start: startArgs };
 }
 
 /**
