@@ -39,6 +39,7 @@ import type { StoreKeeping } from './store/keeper';
 import type { StoreRecovery } from './store/recover';
 import type { HistoryRef, Store, StoredOrder } from './store/store';
 import { escapeText, validate, ValidateContext } from './validate';
+import { elapsedNow } from './elapsed';
 
 export interface EngineDeps {
   logger: Logger; metrics: ManagerMetrics; sink: EventSink; applier: Applier;
@@ -187,7 +188,7 @@ export class Engine {
     for (let i = 0; i < list.length; i++) {
       const item = list[i] as Ingest | undefined;
       const channel: Channel = item && CHANNELS.has(item.channel) ? item.channel : 'legacy';
-      const t0 = performance.now();
+      const t0 = elapsedNow();
       try {
         const v = validate(item?.frame, this.vctx);
         this.deps.metrics.message(channel, v.ok ? v.msg.version : v.version ?? 'unknown');
@@ -219,7 +220,7 @@ export class Engine {
         change.stage(msg.ifname, out.record, { bootId: order.bootId, monotonicNs: order.monotonicNs, wallUs: order.wallUs });
         change.event(event);
         pending.push({ index: i, event, change: out.change });
-        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe((performance.now() - t0) / 1000);
+        (msg.version === 4 ? this.handlerSecondsV4 : this.handlerSecondsV6).observe((elapsedNow() - t0) / 1000);
       } catch (err) {
         this.log.error({ err, index: i }, 'engine bug while handling a message; message refused');
         results[i] = this.reject(channel, 'INTERNAL_ERROR', 'internal error (logged)');

@@ -23,6 +23,7 @@
  */
 import { getHeapStatistics, setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
+import { elapsedNow } from './elapsed';
 
 export type CollectFn = () => void;
 
@@ -143,10 +144,10 @@ export class IdleRelease {
     if (!this.collect) return false;
     this.savingUntil = now + (this.opts.savingMs ?? 20_000);
     this.setSaving(true);
-    const t0 = performance.now();
+    const t0 = elapsedNow();
     this.opts.before?.();
     this.collect();
-    this.lastReleaseMs = performance.now() - t0;
+    this.lastReleaseMs = elapsedNow() - t0;
     this.lastReleaseAt = now;
     this.releases++;
     return true;

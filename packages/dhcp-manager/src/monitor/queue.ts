@@ -36,12 +36,13 @@
  */
 import type { Channel, Ingest, IngestResult } from '../contract';
 import { Lanes, UNPARSED, classify } from './lanes';
+import { elapsedNow } from '../elapsed';
 
 export interface Pending {
   ingest: Ingest;
   /** Called after the commit with this item's result (acks, spool file removal). */
   done?: (result: IngestResult) => void;
-  /** performance.now() when offered; set by offer(). */
+  /** elapsedNow() when offered; set by offer(). */
   queuedAt?: number;
   /** Its lane: the interface name, or '' when the frame's name could not be read; set by offer(). */
   lane?: string;
@@ -126,7 +127,7 @@ export class IngestQueue {
       }
       this.drop(evicted);
     }
-    p.queuedAt = performance.now();
+    p.queuedAt = elapsedNow();
     this.lanes.push(p);
     this.schedule(bypassLimit);
     return true;
@@ -203,10 +204,10 @@ export class IngestQueue {
     }
     if (batch.length === 0) return;
     let results: IngestResult[];
-    const t0 = performance.now();
+    const t0 = elapsedNow();
     try {
       results = this.engine.ingestBatch(batch.map((p) => p.ingest));
-      this.lastCommitMs = performance.now() - t0;
+      this.lastCommitMs = elapsedNow() - t0;
     } catch (err) {
       this.opts.onError?.(err);
       results = batch.map(() => ({ status: 'unavailable', detail: `engine error: ${(err as Error)?.message ?? String(err)}` }));
@@ -232,7 +233,7 @@ export class IngestQueue {
   private settle(batch: Pending[], results: IngestResult[]): void {
     const observe = this.opts.receiveToCommit;
     if (observe) {
-      const now = performance.now();
+      const now = elapsedNow();
       for (const p of batch) if (p.queuedAt !== undefined) observe((now - p.queuedAt) / 1000);
     }
     batch.forEach((p, i) => p.done?.(results[i] ?? { status: 'unavailable', detail: 'no result from the engine' }));

@@ -19,6 +19,7 @@
  * is reopened.
  */
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, statSync, constants } from 'fs';
+import { elapsedNow } from '../elapsed';
 
 export type DurableCallback = (err?: Error) => void;
 
@@ -69,9 +70,9 @@ export class WalSync {
     this.next = [];
     let error: Error | undefined;
     try {
-      const t0 = performance.now();
+      const t0 = elapsedNow();
       fdatasyncSync(this.open());
-      this.observe?.((performance.now() - t0) / 1000);
+      this.observe?.((elapsedNow() - t0) / 1000);
       this.stats.fsyncs++;
     } catch (err) {
       error = err as Error;
@@ -100,9 +101,9 @@ export class WalSync {
       return;
     }
     this.running = waiters;
-    const t0 = performance.now();
+    const t0 = elapsedNow();
     fdatasync(fd, (err) => {
-      this.observe?.((performance.now() - t0) / 1000);
+      this.observe?.((elapsedNow() - t0) / 1000);
       const done = this.running ?? [];
       this.running = undefined;
       if (err) this.stats.failures++;
