@@ -198,6 +198,16 @@ async function bundleManager(stage) {
       setup(build) {
         build.onResolve({ filter: /^mqtt$/ }, () => ({ path: './dhcp-manager.mqtt.js', external: true }));
       },
+    }, {
+      // Node's assert module (and three internal modules it loads) would stay in the daemon's
+      // memory for its whole life for a handful of argument checks in yargs, sonic-boom and
+      // thread-stream; inside the bundle those packages get scripts/assert-lite.js, which has the
+      // functions they call. Any other importer keeps node's assert.
+      name: 'assert-lite',
+      setup(build) {
+        build.onResolve({ filter: /^(node:)?assert$/ }, (a) => (/[\\/]node_modules[\\/](yargs|sonic-boom|thread-stream)[\\/]/.test(a.importer)
+          ? { path: path.join(ROOT, 'scripts', 'assert-lite.js') } : undefined));
+      },
     }],
   });
   const mqtt = await esbuild.build({
