@@ -67,6 +67,7 @@ describe('the package contents', () => {
       'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.js', 'usr/lib/dhcpmgr/dhcpmgr-dibbler-plugin.main.cache',
       'usr/lib/dhcpmgr/node_modules/nanomsg/build/Release/node_nanomsg.node',
       'usr/lib/dhcpmgr/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'usr/lib/dhcpmgr/node_modules/@dhcpmgr/malloc-trim/build/Release/malloc_trim.node',
       'lib/systemd/system/dhcp-manager.service', 'etc/dhcpmgr/manager.json', 'etc/dhcpmgr/plugin.json',
       'usr/share/doc/dhcpmgr/copyright',
     ]) expect([f, files.has(f)]).toEqual([f, true]);
@@ -78,12 +79,13 @@ describe('the package contents', () => {
 
     // No sources, tests, maps, declarations, fixtures; the only packages are the native ones.
     expect(names.filter((n) => /\.(ts|map|tsbuildinfo|cc|c|h|gyp)$/.test(n) || /(^|\/)(src|test|tests|__fixtures__|deps)\//.test(n) || /\.test\./.test(n))).toEqual([]);
-    const pkgs = names.filter((n) => /node_modules\/(@[^/]+\/)?[^/]+\/$/.test(n)).map((n) => n.replace(/^.*node_modules\//, '').replace(/\/$/, ''));
-    expect(pkgs.sort()).toEqual(['better-sqlite3', 'nanomsg']);
+    const pkgs = names.filter((n) => /node_modules\/(@[^/]+\/)?[^/@]+\/$/.test(n)).map((n) => n.replace(/^.*node_modules\//, '').replace(/\/$/, ''));
+    expect(pkgs.sort()).toEqual(['@dhcpmgr/malloc-trim', 'better-sqlite3', 'nanomsg']);
     // Inside those: a package.json, the bundled index.js, the licence and the addon; no build
     // intermediates (obj.target), no test addon.
     const inNative = names.filter((n) => /node_modules\/[^/]+\/./.test(n) && !n.endsWith('/')).map((n) => n.replace(/^usr\/lib\/dhcpmgr\/node_modules\//, ''));
     expect(inNative.sort()).toEqual([
+      '@dhcpmgr/malloc-trim/build/Release/malloc_trim.node', '@dhcpmgr/malloc-trim/index.js', '@dhcpmgr/malloc-trim/package.json',
       'better-sqlite3/LICENSE', 'better-sqlite3/build/Release/better_sqlite3.node', 'better-sqlite3/index.js', 'better-sqlite3/package.json',
       'nanomsg/LICENSE', 'nanomsg/build/Release/node_nanomsg.node', 'nanomsg/index.js', 'nanomsg/package.json',
     ]);
@@ -99,7 +101,7 @@ describe('the package contents', () => {
     expect(control).toMatch(/^Depends: nodejs \(>= 2\d\), nodejs \(<< 2\d\), libc6 \(>= 2\.\d+\)/m);
     const conffiles = run(['dpkg-deb', '-I', DEB, 'conffiles']).stdout.split('\n').filter(Boolean);
     expect(conffiles).toEqual(['/etc/dhcpmgr/manager.json', '/etc/dhcpmgr/plugin.json']);
-    asserted(`package lists ${names.length} entries: bins are symlinks into usr/lib/dhcpmgr, only node_modules/{better-sqlite3,nanomsg} with index.js + addon, no .ts/.map/tests; tarball = deb tree; Depends and conffiles as expected`);
+    asserted(`package lists ${names.length} entries: bins are symlinks into usr/lib/dhcpmgr, only node_modules/{@dhcpmgr/malloc-trim,better-sqlite3,nanomsg} with index.js + addon, no .ts/.map/tests; tarball = deb tree; Depends and conffiles as expected`);
   });
 });
 
@@ -135,6 +137,7 @@ describe('the installed tree, outside the clone', () => {
     const maps = fs.readFileSync(`/proc/${m.pid}/maps`, 'utf8');
     const addons = [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.endsWith('.node')))].sort();
     expect(addons).toEqual([
+      path.join(root, 'usr/lib/dhcpmgr/node_modules/@dhcpmgr/malloc-trim/build/Release/malloc_trim.node'),
       path.join(root, 'usr/lib/dhcpmgr/node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
       path.join(root, 'usr/lib/dhcpmgr/node_modules/nanomsg/build/Release/node_nanomsg.node'),
     ]);

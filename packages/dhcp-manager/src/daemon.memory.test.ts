@@ -40,10 +40,28 @@ describe('daemon memory release', () => {
     expect(quiet.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(quiet.heapUsedBytes).toBeGreaterThan(1024 * 1024);
     expect(quiet.heapTotalBytes).toBeGreaterThanOrEqual(quiet.heapUsedBytes);
+    // The saving window (20 s) has not ended yet: malloc_trim is available and has not run.
+    expect(quiet.cHeapTrim).toEqual({ available: true });
     // Work: a committed lease makes the next quiet period release again.
     await push(e, v4('erouter0', 'bound'));
     expect(await releasesAtLeast(e.port, 2)).toBe(2);
   });
+
+  it('has glibc trim the C heap when the saving window after a release ends quiet', async () => {
+    requireBuilt();
+    const e = endpoints(23880 + Math.floor(Math.random() * 8));
+    es.push(e);
+    await startDaemon(e, ['--release-memory-after-ms', '300']);
+    const end = Date.now() + 35000;
+    let m = await memory(e.port);
+    while (m.idleRelease.quietEnds < 1 && Date.now() < end) {
+      await sleep(500);
+      m = await memory(e.port);
+    }
+    expect(m.idleRelease).toMatchObject({ available: true, releases: 1, quietEnds: 1 });
+    expect(m.cHeapTrim.available).toBe(true);
+    expect([0, 1]).toContain(m.cHeapTrim.lastResult);
+  }, 45000);
 
   it('--release-memory-after-ms 0 never releases', async () => {
     requireBuilt();

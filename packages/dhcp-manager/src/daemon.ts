@@ -31,6 +31,7 @@ import type { Store } from './store/store';
 import type { ClientEngine, ClientManager } from './clients/manager';
 import type { MqttExporter } from './export/mqtt';
 import { IdleRelease } from './memory';
+import * as mallocTrim from '@dhcpmgr/malloc-trim';
 
 /** The part of the Engine (engine.ts) the daemon uses. */
 export interface EngineLike {
@@ -69,6 +70,8 @@ export class Daemon {
   private clients: ClientManager | undefined;
   private mqtt: MqttExporter | undefined;
   private release: IdleRelease | undefined;
+  /** malloc_trim's last result (1: pages released, 0: none), once it ran. */
+  private cHeapTrim: number | undefined;
   private readonly counts = { overload: 0, badEnvelope: 0, applierOk: 0, applierFailed: 0, spoolReplayed: 0, spoolRejected: 0 };
   readonly metrics = new ManagerMetrics();
 
@@ -155,7 +158,10 @@ export class Daemon {
     // Clients start once their leases can be received.
     this.clients?.start();
     if (c.releaseMemoryAfterMs > 0) {
-      this.release = new IdleRelease({ idleMs: c.releaseMemoryAfterMs, before: () => this.durable?.store.shrinkMemory() });
+      this.release = new IdleRelease({
+        idleMs: c.releaseMemoryAfterMs, before: () => this.durable?.store.shrinkMemory(),
+        afterQuiet: () => { this.cHeapTrim = mallocTrim.trim(); },
+      });
       this.release.start();
     }
     this.log.info({ component: 'daemon', version: VERSION, apply: this.applier.name, ...describeEndpoints(c) }, 'dhcp-manager started');
@@ -221,7 +227,12 @@ export class Daemon {
 
   private memoryStatus(): Record<string, unknown> {
     const m = process.memoryUsage();
-    return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, idleRelease: this.release?.status() };
+    return {
+      rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, idleRelease: this.release?.status(),
+      // glibc's malloc_trim after a quiet saving window: whether it can run here and its last result.
+      cHeapTrim: mallocTrim.available ? { available: true, ...(this.cHeapTrim !== undefined ? { lastResult: this.cHeapTrim } : {}) }
+        : { available: false, reason: mallocTrim.loadError ?? 'the C library is not glibc' },
+    };
   }
 
   /** The client table, when the engine supports it (test engines may not). */

@@ -10,6 +10,7 @@ describe('IdleRelease', () => {
       now: () => now,
       collect: () => calls.push('collect'),
       before: () => calls.push('before'),
+      afterQuiet: () => calls.push('after quiet'),
       saving: (on) => calls.push(on ? 'saving on' : 'saving off'),
     });
     return { r, calls, advance: (ms: number) => { now += ms; } };
@@ -25,8 +26,8 @@ describe('IdleRelease', () => {
     advance(10_000);
     // No work since: nothing more to give back, and the saving mode has ended.
     expect(r.check()).toBe(false);
-    expect(calls).toEqual(['saving on', 'before', 'collect', 'saving off']);
-    expect(r.status()).toMatchObject({ available: true, releases: 1 });
+    expect(calls).toEqual(['saving on', 'before', 'collect', 'saving off', 'after quiet']);
+    expect(r.status()).toMatchObject({ available: true, releases: 1, quietEnds: 1 });
   });
 
   it('waits for quiet after work, and work ends the saving mode at once', () => {
@@ -37,6 +38,7 @@ describe('IdleRelease', () => {
     advance(100);
     r.worked();
     expect(r.saving).toBe(false);
+    // Work ended the window: the C heap is not trimmed while work goes on.
     expect(calls).toEqual(['saving on', 'before', 'collect', 'saving off']);
     advance(600);
     r.worked();
@@ -60,7 +62,9 @@ describe('IdleRelease', () => {
     expect(r.check()).toBe(false);
     expect(calls.filter((c) => c === 'collect')).toHaveLength(3);
     expect(r.saving).toBe(false);
-    expect(r.status().releases).toBe(3);
+    expect(r.status()).toMatchObject({ releases: 3, quietEnds: 3 });
+    // Each quiet window end trims before the next try: the trim sees what the collections freed.
+    expect(calls.slice(3, 6)).toEqual(['saving off', 'after quiet', 'saving on']);
   });
 
   it('does not try again when work arrived during the saving window', () => {
@@ -90,7 +94,7 @@ describe('IdleRelease', () => {
     const r = new IdleRelease({ idleMs: 0, collect: null, now: () => 0, saving: () => { throw new Error('must not be called'); } });
     r.start();
     expect(r.check()).toBe(false);
-    expect(r.status()).toEqual({ available: false, releases: 0 });
+    expect(r.status()).toEqual({ available: false, releases: 0, quietEnds: 0 });
     r.stop();
   });
 

@@ -20,6 +20,11 @@
  * The collection is reached through V8's `gc` extension: `--expose-gc` set at run time, then
  * `gc` taken from a fresh context (the main context was created before the flag was set). When
  * the manager was started with `--expose-gc` the global one is used.
+ *
+ * When a saving window ends with no work in it, `afterQuiet` runs: the daemon has glibc hand the
+ * C heap's free pages back to the kernel (malloc_trim). glibc keeps what a burst freed (received
+ * frames, SQLite's and nanomsg's buffers, V8's thread-local allocations) in its arenas; the
+ * window's end is the point where the collections have freed what they will.
  */
 import { getHeapStatistics, setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
@@ -56,6 +61,8 @@ export interface IdleReleaseOptions {
   heapSlack?: () => boolean;
   /** Runs first on each release: native caches give their memory back (the store's page cache). */
   before?: () => void;
+  /** Runs when a saving window ends with no work in it (the C heap's free pages to the kernel). */
+  afterQuiet?: () => void;
   /** Turns V8's memory-saving mode on or off; default: setFlagsFromString. Tests pass a recorder. */
   saving?: (on: boolean) => void;
   /** The full collection; default: fullCollection(); null: none (tests of the unavailable case). */
@@ -66,6 +73,8 @@ export interface IdleReleaseOptions {
 
 export interface IdleReleaseStatus {
   releases: number;
+  /** Saving windows that ended quiet, each followed by afterQuiet. */
+  quietEnds: number;
   lastReleaseAt?: string;
   lastReleaseMs?: number;
   available: boolean;
@@ -87,6 +96,7 @@ export class IdleRelease {
   private pending = true;
   private timer: NodeJS.Timeout | undefined;
   private releases = 0;
+  private quietEnds = 0;
   private lastReleaseAt: number | undefined;
   private lastReleaseMs: number | undefined;
   private readonly setSaving: (on: boolean) => void;
@@ -126,6 +136,8 @@ export class IdleRelease {
     const now = this.now();
     if (this.savingUntil !== undefined && now >= this.savingUntil) {
       this.leaveSaving();
+      this.quietEnds++;
+      this.opts.afterQuiet?.();
       // V8's reducer did not shrink the heap within the window (its state machine can skip a
       // round): try again, a bounded number of times, while nothing else happens.
       if (this.retriesLeft > 0 && (this.opts.heapSlack ?? heapSlack)()) {
@@ -168,6 +180,7 @@ export class IdleRelease {
     return {
       available: this.collect !== undefined,
       releases: this.releases,
+      quietEnds: this.quietEnds,
       ...(this.lastReleaseAt !== undefined ? { lastReleaseAt: new Date(this.lastReleaseAt).toISOString() } : {}),
       ...(this.lastReleaseMs !== undefined ? { lastReleaseMs: Math.round(this.lastReleaseMs * 10) / 10 } : {}),
     };
