@@ -8,7 +8,7 @@
  * in-memory model written into it).
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { getJson, history, ManagerProc, metrics, removeDir, requireBuilt, runPlugin, sleep, spoolFiles, startManager, sum, tempDir, udhcpcEnv, UDHCPC_PLUGIN } from './harness';
 
@@ -47,18 +47,38 @@ const args = (): string[] => ['--listen', LEGACY, '--ack-listen', `ipc://${dir}/
   '--spool-dir', join(dir, 'spool'), '--spool-scan-ms', '200', '--log-level', 'info'];
 const start = (): Promise<ManagerProc> => startManager(args(), { http: HTTP, wrap: ['nsenter', '-t', String(holder!.pid), '-m', '--'] });
 
+/** Open files of any process whose path is under `path` (`PID:FD -> target`), for a failure message. */
+function openUnder(path: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith(path)) out.push(`${pid}:${fd} -> ${target}`);
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  return out;
+}
+
 /**
  * Remount a bind mount read-only. The kernel refuses (EBUSY) while a file on it is open for
  * writing: the manager's checkpoint worker opens the store by its path, and keeps that connection
- * until it has been idle for 10 s. Retried until that connection is closed.
+ * until it has been idle for 10 s (checked every second, then the worker is shut down). Retried
+ * for up to 40 s, which leaves room for a loaded machine; a failure names the open files.
  */
 async function remountReadOnly(path: string): Promise<void> {
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + 40_000;
+  for (;;) {
     try {
       inNs(['mount', '-o', 'remount,bind,ro', path]);
       return;
     } catch (err) {
-      if (i >= 150 || !/busy/.test((err as Error).message)) throw err;
+      const message = (err as Error).message;
+      if (!/busy/.test(message)) throw err;
+      if (Date.now() > deadline) throw new Error(`${message}; open under ${path}: ${openUnder(path).join(', ') || 'none'}`);
       await sleep(100);
     }
   }
