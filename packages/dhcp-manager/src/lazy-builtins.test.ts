@@ -6,37 +6,18 @@
  * runs are listed from `process.moduleLoadList`. (`metrics-deps.test.ts` checks the JavaScript
  * packages the same way.)
  */
-import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { PKG, requireBuilt } from './__fixtures__/daemon-harness';
+import { inFreshDaemon, requireBuilt } from './__fixtures__/daemon-harness';
 
 const HTTP_PORT = 23901;
 
 function builtinsOfIdleDaemon(): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-lazy-builtins-'));
-  try {
-    const script = `
-      const { resolveConfig } = require(${JSON.stringify(join(PKG, 'dist', 'config.js'))});
-      const { startDaemon } = require(${JSON.stringify(join(PKG, 'dist', 'daemon.js'))});
-      const pino = require('pino');
-      const d = ${JSON.stringify(dir)};
-      const flags = { listen: 'ipc://' + d + '/p.sock', 'ack-listen': 'ipc://' + d + '/a.sock', events: 'ipc://' + d + '/e.sock',
-        http: '127.0.0.1:${HTTP_PORT}', 'state-dir': d + '/state', 'spool-dir': d + '/spool' };
-      startDaemon(resolveConfig(flags, {}), pino({ level: 'silent' })).then(async (dm) => {
-        const list = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
-        await dm.stop();
-        console.log(JSON.stringify(list));
-        process.exit(0);
-      }, (err) => { console.error(err); process.exit(1); });`;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 20000 });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status !== 0 || !line.startsWith('[')) throw new Error(`child failed (${r.status}): ${r.stderr} ${r.stdout}`);
-    return JSON.parse(line) as string[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = inFreshDaemon<string[]>({
+    flags: (d) => ({ listen: `ipc://${d}/p.sock`, 'ack-listen': `ipc://${d}/a.sock`, events: `ipc://${d}/e.sock`,
+      http: `127.0.0.1:${HTTP_PORT}`, 'state-dir': `${d}/state`, 'spool-dir': `${d}/spool` }),
+    body: "return process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));",
+  });
+  if (!r.value) throw new Error(`child failed: ${r.out}`);
+  return r.value;
 }
 
 describe('builtin modules of an idle daemon', () => {

@@ -4,7 +4,7 @@
  * real sockets. Every process it starts is tracked by PID and killed in `cleanup()`.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { get } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -18,6 +18,41 @@ export const BIN = join(PKG, 'dist', 'bin.js');
 export function requireBuilt(): void {
   if (!existsSync(BIN) || !existsSync(join(PKG, 'dist', 'engine.js'))) {
     throw new Error(`${BIN} (or dist/engine.js) is missing: build first with \`npx tsc -b packages/dhcp-manager\` (root \`npm test\` builds)`);
+  }
+}
+
+/**
+ * Starts the built daemon (startDaemon from dist/) in a fresh node process, so that require.cache
+ * and the builtins it compiled are the daemon's own, runs `body` against it (JavaScript, the
+ * daemon is `d`; `body` returns the value to report) and stops it. `flags` (command-line names)
+ * and `files` (name -> text, written first; `config.json` becomes the --config file) are given
+ * the temp dir; `before` runs first in the process. Returns the reported value (undefined when
+ * the process failed) and everything it printed.
+ */
+export function inFreshDaemon<T>(opts: {
+  flags: (dir: string) => Record<string, string>; body: string; files?: (dir: string) => Record<string, string>; before?: string;
+}): { value: T | undefined; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-fresh-daemon-'));
+  try {
+    const files = opts.files?.(dir) ?? {};
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const configFile = 'config.json' in files ? join(dir, 'config.json') : undefined;
+    const script = `${opts.before ?? ''}
+      const { resolveConfig } = require(${JSON.stringify(join(PKG, 'dist', 'config.js'))});
+      const { startDaemon } = require(${JSON.stringify(join(PKG, 'dist', 'daemon.js'))});
+      const pino = require('pino');
+      startDaemon(resolveConfig(${JSON.stringify(opts.flags(dir))}, {}, ${JSON.stringify(configFile)}), pino({ level: 'silent' })).then(async (d) => {
+        const value = await (async () => { ${opts.body} })();
+        await d.stop();
+        console.log(JSON.stringify(value));
+        process.exit(0);
+      }, (err) => { console.error(err); process.exit(1); });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 20000 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    const value = r.status === 0 && line !== '' ? (JSON.parse(line) as T) : undefined;
+    return { value, out: `exit ${r.status ?? r.signal}: ${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

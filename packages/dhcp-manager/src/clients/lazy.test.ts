@@ -3,37 +3,18 @@
  * loads neither the udhcpc nor the dibbler module; with one DHCPv4 client (on an interface that
  * does not exist, so nothing is spawned) it loads the udhcpc module and still not dibbler's.
  */
-import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { PKG, requireBuilt } from '../__fixtures__/daemon-harness';
+import { inFreshDaemon, requireBuilt } from '../__fixtures__/daemon-harness';
 
 function clientModules(clients: unknown): { udhcpc: boolean; dibbler: boolean } {
-  const dir = mkdtempSync(join(tmpdir(), 'dhcpmgr-lazy-clients-'));
-  try {
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ clients }));
-    const script = `
-      const { resolveConfig } = require(${JSON.stringify(join(PKG, 'dist', 'config.js'))});
-      const { startDaemon } = require(${JSON.stringify(join(PKG, 'dist', 'daemon.js'))});
-      const pino = require('pino');
-      const d = ${JSON.stringify(dir)};
-      const flags = { listen: 'ipc://' + d + '/p.sock', 'ack-listen': 'off', events: 'off', http: 'off',
-        'state-dir': d + '/state', 'spool-dir': d + '/spool', durability: 'normal' };
-      startDaemon(resolveConfig(flags, {}, d + '/config.json'), pino({ level: 'silent' })).then(async (dm) => {
-        const has = (name) => Object.keys(require.cache).some((k) => k.endsWith('/dist/clients/' + name + '.js'));
-        const out = { udhcpc: has('udhcpc'), dibbler: has('dibbler') };
-        await dm.stop();
-        console.log(JSON.stringify(out));
-        process.exit(0);
-      }, (err) => { console.error(err); process.exit(1); });`;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 20000 });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status !== 0 || !line.startsWith('{')) throw new Error(`child failed (${r.status}): ${r.stderr} ${r.stdout}`);
-    return JSON.parse(line) as { udhcpc: boolean; dibbler: boolean };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = inFreshDaemon<{ udhcpc: boolean; dibbler: boolean }>({
+    files: () => ({ 'config.json': JSON.stringify({ clients }) }),
+    flags: (d) => ({ listen: `ipc://${d}/p.sock`, 'ack-listen': 'off', events: 'off', http: 'off',
+      'state-dir': `${d}/state`, 'spool-dir': `${d}/spool`, durability: 'normal' }),
+    body: `const has = (name) => Object.keys(require.cache).some((k) => k.endsWith('/dist/clients/' + name + '.js'));
+           return { udhcpc: has('udhcpc'), dibbler: has('dibbler') };`,
+  });
+  if (!r.value) throw new Error(`child failed: ${r.out}`);
+  return r.value;
 }
 
 describe('client modules loading', () => {
