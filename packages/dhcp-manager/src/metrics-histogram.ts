@@ -4,6 +4,7 @@
  * renders the text prom-client's Histogram gives for the same observations
  * (metrics-registry.test.ts renders both).
  */
+import { elapsedNow } from './elapsed';
 import { checkNames, formatValue, labelText, type Metric, type Registry } from './metrics-registry';
 
 /** One label set: non-cumulative bucket counts, sum and count. */
@@ -69,9 +70,9 @@ export class FastHistogram<L extends string = string> implements Metric {
 
   /** Observes the seconds from now to the call of the returned function. */
   startTimer(): () => number {
-    const t0 = process.hrtime.bigint();
+    const t0 = elapsedNow();
     return () => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const seconds = (elapsedNow() - t0) / 1000;
       this.observe(seconds);
       return seconds;
     };
