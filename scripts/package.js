@@ -186,19 +186,23 @@ async function shipNative(name, dir, stage) {
 async function bundleManager(stage) {
   const lib = path.join(stage, LIB);
   const common = { bundle: true, platform: 'node', format: 'cjs', legalComments: 'none', logLevel: 'warning' };
-  // The CLI and daemon with every JS dependency; names kept so that stack traces stay readable.
+  // The main file and the MQTT file: names kept so that stack traces stay readable.
+  const shipped = { ...common, target: 'node20', minifyWhitespace: true, minifySyntax: true, metafile: true };
+  /** esbuild plugin: an import matching `filter` is left as a require of the file `file` beside it. */
+  const toFile = (name, filter, file) => ({
+    name,
+    setup(build) {
+      build.onResolve({ filter }, () => ({ path: file, external: true }));
+    },
+  });
+  // The CLI and daemon with every JS dependency.
   // The MQTT client library (about half of all the JavaScript) is a file of its own, which the
   // daemon loads only with --mqtt-url: node keeps the source of every file it loads in memory.
   const r = await esbuild.build({
-    ...common, target: 'node20', minifyWhitespace: true, minifySyntax: true, metafile: true,
+    ...shipped,
     entryPoints: [path.join(MANAGER_DIR, 'dist', 'cli', 'index.js')],
     outfile: path.join(lib, 'dhcp-manager.main.js'),
-    plugins: [nativeOutside, {
-      name: 'mqtt-apart',
-      setup(build) {
-        build.onResolve({ filter: /^mqtt$/ }, () => ({ path: './dhcp-manager.mqtt.js', external: true }));
-      },
-    }, {
+    plugins: [nativeOutside, toFile('mqtt-apart', /^mqtt$/, './dhcp-manager.mqtt.js'), {
       // Node's assert module (and three internal modules it loads) would stay in the daemon's
       // memory for its whole life for a handful of argument checks in yargs, sonic-boom and
       // thread-stream; inside the bundle those packages get scripts/assert-lite.js, which has the
@@ -211,7 +215,7 @@ async function bundleManager(stage) {
     }],
   });
   const mqtt = await esbuild.build({
-    ...common, target: 'node20', minifyWhitespace: true, minifySyntax: true, metafile: true,
+    ...shipped,
     entryPoints: [require.resolve('mqtt', { paths: [path.join(MANAGER_DIR, 'dist', 'export')] })],
     outfile: path.join(lib, 'dhcp-manager.mqtt.js'),
     plugins: [nativeOutside],
@@ -223,12 +227,7 @@ async function bundleManager(stage) {
     entryPoints: [path.join(MANAGER_DIR, 'dist', 'bin.js')],
     outfile: path.join(lib, 'dhcp-manager.js'),
     define: { DHCPMGR_BUILT_ABI: JSON.stringify(process.versions.modules) },
-    plugins: [{
-      name: 'cli-to-main',
-      setup(build) {
-        build.onResolve({ filter: /^\.\/cli$/ }, () => ({ path: './dhcp-manager.main.js', external: true }));
-      },
-    }],
+    plugins: [toFile('cli-to-main', /^\.\/cli$/, './dhcp-manager.main.js')],
   });
   for (const f of [...Object.keys(r.metafile.inputs), ...Object.keys(mqtt.metafile.inputs)]) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f.slice(f.lastIndexOf('node_modules/')));
